@@ -1,0 +1,64 @@
+"""The application factory."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from . import db
+from .extensions import csrf, limiter, login_manager
+
+def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Build the application. `config` overrides settings read from the environment.
+
+    `serving=False` is for commands that do not answer web requests (checking a bank,
+    migrating the database): they may run without a secret key.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(config_module.PROJECT_ROOT / "templates"),
+        instance_relative_config=True,
+    )
+    settings = config_module.from_environment(config_module.environ(), app.instance_path)
+    settings.update(config or {})
+    if settings["NAAS_ENV"] in ("demo", "testing") and not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    config_module.check(settings, serving=serving)
+    app.config.update(settings)
+    if app.config["SECRET_KEY"] is None:
+        app.config["SECRET_KEY"] = "not-serving"  # commands only: no sessions are signed
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "memory://")
+    limiter.init_app(app)
+
+    from . import auth, home, security
+    security.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(home.bp)
+
+    @app.context_processor
+    def _helpers():
+        return {"has_endpoint": lambda name: name in app.view_functions}
+
+    from .cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """Demo and tests only: a random key kept in the instance folder, never a fixed one."""
+    import secrets
+
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "demo-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,304 @@
+"""Check a bank folder against the contract (docs: question-bank-format.md).
+
+`check_bank` never raises at a user: whatever the folder holds, it returns either a Bank
+or a list of problems, each with the file and line it concerns and what to do about it.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from naas.engine.assembly import Rules, distinct_forms, fitting_forms
+from naas.engine.items import REGISTRY
+
+from .model import STATUSES, TIER_IDS, Bank, Scenario, Tier
+from .source import Document, Problem, read_document
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+AREA_PATTERN = re.compile(r"^[A-Z][0-9]{1,2}$")
+
+TIERS_FILE_FIELDS = ("tiers",)
+TIER_FIELDS = ("id", "title", "time_limit_minutes", "validity_years", "resit_wait_days",
+               "pass_mark_percent", "domain_floor_percent", "areas", "blueprint")
+TIER_REQUIRED = tuple(f for f in TIER_FIELDS if f != "domain_floor_percent")
+AREA_FIELDS = ("code", "title")
+BLUEPRINT_FIELDS = ("scenarios", "min_items_per_area", "total_marks")
+SCENARIO_FIELDS = ("id", "tier", "version", "status", "title", "summary", "stages")
+SCENARIO_REQUIRED = ("id", "tier", "version", "status", "title", "stages")
+STAGE_FIELDS = ("id", "narrative", "items")
+
+
+@dataclass
+class CheckResult:
+    bank: Bank | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.bank is not None and not self.problems
+
+
+class _Checker:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    # -- helpers ---------------------------------------------------------------------
+    def name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root.parent))
+        except ValueError:
+            return str(path)
+
+    def add(self, doc: Document, path: tuple, message: str) -> None:
+        self.problems.append(Problem(doc.file, doc.line(path), message))
+
+    def fields(self, doc: Document, where: tuple, value: Any, allowed: tuple[str, ...],
+               required: tuple[str, ...], what: str) -> bool:
+        """Report unknown and missing fields of a mapping; False if it is not a mapping."""
+        if not isinstance(value, Mapping):
+            self.add(doc, where, f"{what} must be a mapping of field: value")
+            return False
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                suggestion = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
+                self.add(doc, where + (key,), f"unknown field '{key}' in {what}{suggestion}")
+        for key in required:
+            if key not in value:
+                self.add(doc, where, f"missing required field '{key}' in {what}")
+        return True
+
+    def number(self, doc: Document, where: tuple, value: Any, what: str, low: float = 1,
+               high: float | None = None, whole: bool = True) -> None:
+        kinds = (int,) if whole else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            self.add(doc, where, f"{what} must be a {'whole ' if whole else ''}number, not {value!r}")
+        elif value < low or (high is not None and value > high):
+            limit = f"from {low} to {high}" if high is not None else f"at least {low}"
+            self.add(doc, where, f"{what} must be {limit}, not {value}")
+
+    def text(self, doc: Document, where: tuple, value: Any, what: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            self.add(doc, where, f"{what} must be non-empty text")
+
+    def ident(self, doc: Document, where: tuple, value: Any, what: str) -> bool:
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.add(doc, where, f"{what} {value!r} must be lowercase letters, digits and '-'")
+            return False
+        return True
+
+    # -- tiers.yaml ------------------------------------------------------------------
+    def tiers(self) -> dict[str, Tier] | None:
+        path = self.root / "tiers.yaml"
+        if not path.is_file():
+            self.problems.append(Problem(self.name(path), 1, "tiers.yaml is missing from the bank folder"))
+            return None
+        doc, problems = read_document(path, self.name(path))
+        self.problems += problems
+        if doc is None:
+            return None
+        self.tiers_doc = doc
+        before = len(self.problems)
+        data = doc.data
+        if not self.fields(doc, (), data, TIERS_FILE_FIELDS, TIERS_FILE_FIELDS, "tiers.yaml"):
+            return None
+        tiers = data.get("tiers")
+        if not isinstance(tiers, list) or not tiers:
+            self.add(doc, ("tiers",), "tiers must be a list of tiers")
+            return None
+        seen: dict[str, tuple] = {}
+        for index, spec in enumerate(tiers):
+            where = ("tiers", index)
+            if not self.fields(doc, where, spec, TIER_FIELDS, TIER_REQUIRED, "a tier"):
+                continue
+            tier_id = spec.get("id")
+            if "id" in spec:
+                if tier_id not in TIER_IDS:
+                    self.add(doc, where + ("id",), f"tier id {tier_id!r} must be one of {', '.join(TIER_IDS)}")
+                elif tier_id in seen:
+                    self.add(doc, where + ("id",),
+                             f"duplicate tier '{tier_id}' (first at line {doc.line(seen[tier_id])})")
+                else:
+                    seen[tier_id] = where + ("id",)
+            if "title" in spec:
+                self.text(doc, where + ("title",), spec["title"], "title")
+            for name in ("time_limit_minutes", "validity_years"):
+                if name in spec:
+                    self.number(doc, where + (name,), spec[name], name)
+            if "resit_wait_days" in spec:
+                self.number(doc, where + ("resit_wait_days",), spec["resit_wait_days"], "resit_wait_days", low=0)
+            for name in ("pass_mark_percent", "domain_floor_percent"):
+                if name in spec:
+                    self.number(doc, where + (name,), spec[name], name, low=0, high=100, whole=False)
+            self.areas(doc, where, spec.get("areas"))
+            blueprint = spec.get("blueprint")
+            if self.fields(doc, where + ("blueprint",), blueprint, BLUEPRINT_FIELDS, ("scenarios",),
+                           "a blueprint") and blueprint is not None:
+                for name, low in (("scenarios", 1), ("min_items_per_area", 0), ("total_marks", 1)):
+                    if name in blueprint:
+                        self.number(doc, where + ("blueprint", name), blueprint[name], name, low=low)
+        if len(self.problems) > before:
+            return None
+        return {spec["id"]: Tier.from_spec(spec) for spec in tiers}
+
+    def areas(self, doc: Document, where: tuple, areas: Any) -> None:
+        if areas is None:
+            return
+        if not isinstance(areas, list) or not areas:
+            self.add(doc, where + ("areas",), "areas must be a list of code and title")
+            return
+        codes: dict[str, tuple] = {}
+        for index, area in enumerate(areas):
+            at = where + ("areas", index)
+            if not self.fields(doc, at, area, AREA_FIELDS, AREA_FIELDS, "an area"):
+                continue
+            code = area.get("code")
+            if "code" in area and (not isinstance(code, str) or not AREA_PATTERN.match(code)):
+                self.add(doc, at + ("code",), f"area code {code!r} must look like P1, S8 or L6")
+            elif code in codes:
+                self.add(doc, at + ("code",), f"duplicate area code '{code}' (first at line {doc.line(codes[code])})")
+            elif code is not None:
+                codes[code] = at + ("code",)
+            if "title" in area:
+                self.text(doc, at + ("title",), area["title"], "area title")
+
+    # -- scenarios -------------------------------------------------------------------
+    def scenario_files(self) -> list[Path]:
+        files = []
+        for path in sorted(self.root.rglob("*")):
+            if path.is_dir() or path.name.startswith("."):
+                continue
+            relative = path.relative_to(self.root)
+            if relative.parts == ("tiers.yaml",):
+                continue
+            if path.suffix in (".yaml", ".yml") and len(relative.parts) == 2:
+                files.append(path)
+            elif path.suffix in (".yaml", ".yml"):
+                self.problems.append(Problem(self.name(path), 1,
+                                             "scenario files belong in a tier folder, e.g. practitioner/NAME.yaml"))
+        return files
+
+    def scenario(self, path: Path, tiers: dict[str, Tier], ids: dict[str, str]) -> Scenario | None:
+        doc, problems = read_document(path, self.name(path))
+        self.problems += problems
+        if doc is None or problems:
+            return None
+        before = len(self.problems)
+        spec = doc.data
+        if not self.fields(doc, (), spec, SCENARIO_FIELDS, SCENARIO_REQUIRED, "a scenario"):
+            return None
+        if "id" in spec and self.ident(doc, ("id",), spec["id"], "scenario id"):
+            self.unique(doc, ("id",), spec["id"], "scenario", ids)
+        tier = tiers.get(spec.get("tier")) if isinstance(spec.get("tier"), str) else None
+        if "tier" in spec:
+            if tier is None:
+                self.add(doc, ("tier",), f"tier {spec['tier']!r} is not defined in tiers.yaml "
+                                         f"(defined: {', '.join(tiers)})")
+            elif path.parent.name != tier.id:
+                self.add(doc, ("tier",), f"a {tier.id} scenario must be in the folder '{tier.id}/', "
+                                         f"not '{path.parent.name}/'")
+        if "version" in spec:
+            self.number(doc, ("version",), spec["version"], "version")
+        if "status" in spec and spec["status"] not in STATUSES:
+            self.add(doc, ("status",), f"status must be one of {', '.join(STATUSES)}, not {spec['status']!r}")
+        for name in ("title", "summary"):
+            if name in spec:
+                self.text(doc, (name,), spec[name], name)
+        stages = spec.get("stages")
+        if "stages" in spec and (not isinstance(stages, list) or not stages):
+            self.add(doc, ("stages",), "stages must be a list of at least one stage")
+            stages = []
+        stage_ids: dict[str, tuple] = {}
+        for s_index, stage in enumerate(stages or []):
+            where = ("stages", s_index)
+            if not self.fields(doc, where, stage, STAGE_FIELDS, STAGE_FIELDS, "a stage"):
+                continue
+            if "id" in stage and self.ident(doc, where + ("id",), stage["id"], "stage id"):
+                if stage["id"] in stage_ids:
+                    self.add(doc, where + ("id",), f"duplicate stage id '{stage['id']}' in this scenario")
+                stage_ids[stage["id"]] = where
+            if "narrative" in stage:
+                self.text(doc, where + ("narrative",), stage["narrative"], "narrative")
+            items = stage.get("items")
+            if "items" in stage and (not isinstance(items, list) or not items):
+                self.add(doc, where + ("items",), "items must be a list of at least one item")
+                continue
+            for i_index, item in enumerate(items or []):
+                self.item(doc, where + ("items", i_index), item, tier, ids)
+        if len(self.problems) > before:
+            return None
+        return Scenario.from_spec(spec)
+
+    def unique(self, doc: Document, where: tuple, value: str, what: str, ids: dict[str, str]) -> None:
+        key = f"{what}:{value}"
+        if key in ids:
+            self.add(doc, where, f"duplicate {what} id '{value}' (first at {ids[key]})")
+        else:
+            ids[key] = f"{doc.file}:{doc.line(where)}"
+
+    def item(self, doc: Document, where: tuple, spec: Any, tier: Tier | None, ids: dict[str, str]) -> None:
+        if not isinstance(spec, Mapping):
+            self.add(doc, where, "an item must be a mapping of field: value")
+            return
+        item_type = REGISTRY.get(spec.get("type")) if isinstance(spec.get("type"), str) else None
+        if "type" in spec and item_type is None:
+            hint = difflib.get_close_matches(str(spec["type"]), list(REGISTRY), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            self.add(doc, where + ("type",),
+                     f"unknown item type {spec['type']!r}{suggestion}; types: {', '.join(sorted(REGISTRY))}")
+        allowed = item_type.allowed_fields() if item_type else tuple(
+            sorted({f for t in REGISTRY.values() for f in t.allowed_fields()}))
+        required = ("id", "type", "area", "marks", "stem", "rationale") + (item_type.required if item_type else ())
+        self.fields(doc, where, spec, allowed, required, f"a {spec.get('type', '')} item".replace("a  ", "an "))
+        if "id" in spec and self.ident(doc, where + ("id",), spec["id"], "item id"):
+            self.unique(doc, where + ("id",), spec["id"], "item", ids)
+        if "area" in spec and tier is not None and spec["area"] not in tier.area_codes:
+            self.add(doc, where + ("area",), f"area {spec['area']!r} is not an area of the {tier.id} tier "
+                                             f"({', '.join(tier.area_codes)})")
+        if "marks" in spec:
+            marks = spec["marks"]
+            if isinstance(marks, bool) or not isinstance(marks, int) or marks <= 0:
+                self.add(doc, where + ("marks",), f"marks must be a positive whole number, not {marks!r}")
+        for name in ("stem", "rationale"):
+            if name in spec:
+                self.text(doc, where + (name,), spec[name], name)
+        if item_type is not None:
+            for problem in item_type.check(spec):
+                self.add(doc, where + problem.path, problem.message)
+
+    # -- the whole bank --------------------------------------------------------------
+    def blueprints(self, tiers: dict[str, Tier], scenarios: list[Scenario]) -> None:
+        for index, tier in enumerate(tiers.values()):
+            live = [s for s in scenarios if s.tier == tier.id and s.status == "live"]
+            rules = Rules(tier.blueprint, tier.area_codes)
+            if not fitting_forms(live, rules, limit=1):
+                detail = (f"{len(live)} live scenarios; a form needs {tier.blueprint.scenarios}"
+                          + (f" adding up to {tier.blueprint.total_marks} marks" if tier.blueprint.total_marks else "")
+                          + f" with at least {tier.blueprint.min_items_per_area} items in every area")
+                self.add(self.tiers_doc, ("tiers", index, "blueprint"),
+                         f"the live items of tier '{tier.id}' cannot fill its blueprint ({detail})")
+
+    def run(self) -> CheckResult:
+        if not self.root.is_dir():
+            return CheckResult(None, [Problem(str(self.root), 1, "no such bank folder")])
+        tiers = self.tiers()
+        files = self.scenario_files()
+        if tiers is None:
+            return CheckResult(None, self.problems)
+        ids: dict[str, str] = {}
+        scenarios = [s for s in (self.scenario(path, tiers, ids) for path in files) if s is not None]
+        if not self.problems:
+            self.blueprints(tiers, scenarios)
+        if self.problems:
+            return CheckResult(None, self.problems)
+        return CheckResult(Bank(tiers, tuple(scenarios), self.tiers_doc.data), [])
+
+
+def check_bank(root: Path | str) -> CheckResult:
+    """Validate the bank in `root`; never raises for anything the folder may contain."""
+    return _Checker(Path(root)).run()

@@ -1,0 +1,146 @@
+"""The bank as stored in the database: every version of every item ever loaded.
+
+Loading is all or nothing: an item whose content changed while its scenario kept the same
+version number is refused by name, and nothing of that load is stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from naas import audit
+from naas.bank import Bank, Scenario, Tier, content_hash
+from naas.models import BankLoad, ItemVersion, ScenarioVersion, TierVersion
+
+
+class BankConflict(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class LoadReport:
+    load_id: int
+    scenarios_added: list[str] = field(default_factory=list)
+    items_added: int = 0
+    unchanged: int = 0
+    status_changes: list[str] = field(default_factory=list)
+    tiers_updated: list[str] = field(default_factory=list)
+
+
+def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | None, now: datetime) -> LoadReport:
+    """Store every new tier definition and scenario version of a checked bank."""
+    problems = []
+    stored = {
+        (sv.scenario_id, sv.version): sv
+        for sv in session.scalars(select(ScenarioVersion).where(
+            ScenarioVersion.scenario_id.in_([s.id for s in bank.scenarios])))
+    }
+    latest: dict[str, int] = {}
+    for (scenario_id, version) in stored:
+        latest[scenario_id] = max(latest.get(scenario_id, 0), version)
+    for scenario in bank.scenarios:
+        existing = stored.get((scenario.id, scenario.version))
+        if existing is not None and existing.content_hash != scenario.content_hash:
+            problems += _changed_without_bump(scenario, existing)
+        elif existing is None and scenario.version < latest.get(scenario.id, 0):
+            problems.append(f"scenario '{scenario.id}' is version {scenario.version} but version "
+                            f"{latest[scenario.id]} is already stored: versions only go up")
+    if problems:
+        raise BankConflict(problems)
+
+    load = BankLoad(loaded_at=now, loaded_by=actor_id, source=source)
+    session.add(load)
+    session.flush()
+    report = LoadReport(load.id)
+    for tier in bank.tiers.values():
+        if _store_tier(session, tier, load, now):
+            report.tiers_updated.append(tier.id)
+    for scenario in bank.scenarios:
+        existing = stored.get((scenario.id, scenario.version))
+        if existing is None:
+            report.items_added += _store_scenario(session, scenario, load, now)
+            report.scenarios_added.append(f"{scenario.id} v{scenario.version}")
+        elif existing.status != scenario.status:
+            report.status_changes.append(f"{scenario.id} v{scenario.version}: {existing.status} -> {scenario.status}")
+            existing.status = scenario.status
+        else:
+            report.unchanged += 1
+        if scenario.status == "live":
+            _retire_older(session, scenario, report)
+    load.scenarios_added = len(report.scenarios_added)
+    load.items_added = report.items_added
+    audit.record(session, action="bank.load", subject_type="bank_load", subject_id=load.id, actor_id=actor_id,
+                 now=now, data={"source": source, "scenarios_added": report.scenarios_added,
+                                "status_changes": report.status_changes, "tiers_updated": report.tiers_updated})
+    session.flush()
+    return report
+
+
+def _changed_without_bump(scenario: Scenario, existing: ScenarioVersion) -> list[str]:
+    old = {iv.item_id: iv.content_hash for iv in existing.items}
+    changed = [item_id for item_id, digest in scenario.item_hashes().items() if old.get(item_id) != digest]
+    removed = [item_id for item_id in old if item_id not in scenario.item_hashes()]
+    if changed or removed:
+        return [f"item '{item_id}' changed but scenario '{scenario.id}' is still version {scenario.version}: "
+                f"bump its version" for item_id in changed + removed]
+    return [f"scenario '{scenario.id}' changed (title, summary or stages) but is still version "
+            f"{scenario.version}: bump its version"]
+
+
+def _store_tier(session: Session, tier: Tier, load: BankLoad, now: datetime) -> bool:
+    digest = content_hash(tier.spec)
+    current = current_tier_version(session, tier.id)
+    if current is not None and current.content_hash == digest:
+        return False
+    session.add(TierVersion(tier=tier.id, content_hash=digest, spec=dict(tier.spec), load_id=load.id, created_at=now))
+    return True
+
+
+def _store_scenario(session: Session, scenario: Scenario, load: BankLoad, now: datetime) -> int:
+    version = ScenarioVersion(
+        scenario_id=scenario.id, version=scenario.version, tier=scenario.tier, status=scenario.status,
+        title=scenario.title, content_hash=scenario.content_hash, spec=dict(scenario.spec),
+        load_id=load.id, loaded_at=now)
+    session.add(version)
+    hashes = scenario.item_hashes()
+    position = 0
+    for stage_index, stage in enumerate(scenario.stages):
+        for item in stage.items:
+            session.add(ItemVersion(
+                item_id=item.id, version=scenario.version, scenario_version=version, stage_index=stage_index,
+                position=position, tier=scenario.tier, area=item.area, type=item.name, marks=item.marks,
+                content_hash=hashes[item.id]))
+            position += 1
+    return position
+
+
+def _retire_older(session: Session, scenario: Scenario, report: LoadReport) -> None:
+    """Only the newest live version of a scenario is drawn for new forms."""
+    older = session.scalars(select(ScenarioVersion).where(
+        ScenarioVersion.scenario_id == scenario.id, ScenarioVersion.version < scenario.version,
+        ScenarioVersion.status == "live"))
+    for version in older:
+        version.status = "retired"
+        report.status_changes.append(f"{scenario.id} v{version.version}: live -> retired (superseded)")
+
+
+def current_tier_version(session: Session, tier: str) -> TierVersion | None:
+    return session.scalar(select(TierVersion).where(TierVersion.tier == tier).order_by(TierVersion.id.desc()).limit(1))
+
+
+def tier_from_version(version: TierVersion) -> Tier:
+    return Tier.from_spec(version.spec)
+
+
+def scenario_from_version(version: ScenarioVersion) -> Scenario:
+    return Scenario.from_spec(version.spec)
+
+
+def live_scenario_versions(session: Session, tier: str) -> list[ScenarioVersion]:
+    return list(session.scalars(select(ScenarioVersion).where(
+        ScenarioVersion.tier == tier, ScenarioVersion.status == "live").order_by(ScenarioVersion.scenario_id)))

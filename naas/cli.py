@@ -1,0 +1,277 @@
+"""The `naas` command. Every failure a user can cause ends in one clear line and exit 1."""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from . import db
+from .config import BUNDLED_BANK, ConfigError
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _database_name(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL is reported as given, less nothing secret
+        return "(the configured database)"
+
+
+def with_app(serving: bool = False) -> Callable:
+    """Run the command inside an app context, turning setup and database failures into
+    one clear line rather than a traceback."""
+
+    def decorate(command: Callable) -> Callable:
+        @wraps(command)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if has_app_context():
+                return _guarded(command, *args, **kwargs)
+            from . import create_app
+
+            try:
+                app = create_app(serving=serving)
+            except ConfigError as exc:
+                fail(str(exc))
+            except SQLAlchemyError as exc:
+                fail(f"cannot set up the database: {exc.__class__.__name__}: {exc}")
+            with app.app_context():
+                return _guarded(command, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _guarded(command: Callable, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return command(*args, **kwargs)
+    except OperationalError as exc:
+        db.session.rollback()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        fail(f"cannot reach the database {_database_name(current_app.config['NAAS_DATABASE_URL'])}: {reason}")
+
+
+# -- db ------------------------------------------------------------------------------
+@click.group("db", help="The database schema.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Create or migrate the database to the latest schema.")
+@with_app()
+def db_upgrade() -> None:
+    from .migrate import upgrade
+
+    upgrade(db.engine())
+    click.echo(f"Database {_database_name(current_app.config['NAAS_DATABASE_URL'])} is up to date.")
+
+
+@db_group.command("revision", help="(Developers) write a migration for model changes.")
+@click.option("-m", "--message", required=True)
+@with_app()
+def db_revision(message: str) -> None:
+    from .migrate import revision
+
+    revision(db.engine(), message)
+
+
+# -- bank ----------------------------------------------------------------------------
+@click.group("bank", help="The question bank.")
+def bank_group() -> None:
+    pass
+
+
+def _checked_bank(path: str | None):
+    from .bank import check_bank
+
+    root = Path(path) if path else BUNDLED_BANK
+    result = check_bank(root)
+    for problem in result.problems:
+        click.echo(str(problem))
+    if not result.ok:
+        click.echo(f"{len(result.problems)} problem(s) found in {root}.", err=True)
+        sys.exit(1)
+    return root, result.bank
+
+
+@bank_group.command("check", help="Check a bank folder (default: the bundled bank).")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+def bank_check(path: str | None) -> None:
+    from .bank.summary import summarise
+
+    root, bank = _checked_bank(path)
+    for line in summarise(bank):
+        click.echo(line)
+    click.echo(f"OK: {root} passes the checks.")
+
+
+@bank_group.command("load", help="Check a bank and store every new item version.")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@with_app()
+def bank_load(path: str | None) -> None:
+    from .bank_store import BankConflict, store_bank
+
+    root, bank = _checked_bank(path)
+    try:
+        report = store_bank(db.session, bank, source=str(root.resolve()), actor_id=None, now=db.utcnow())
+    except BankConflict as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            click.echo(f"Error: {problem}", err=True)
+        fail("nothing was loaded")
+    db.session.commit()
+    click.echo(f"Loaded {root}: {len(report.scenarios_added)} new scenario version(s), "
+               f"{report.items_added} new item version(s), {report.unchanged} unchanged.")
+    for line in report.status_changes:
+        click.echo(f"  status: {line}")
+    for tier in report.tiers_updated:
+        click.echo(f"  tier definition stored: {tier}")
+
+
+# -- org and user --------------------------------------------------------------------
+@click.group("org", help="Organisations (employers).")
+def org_group() -> None:
+    pass
+
+
+@org_group.command("create", help="Create an organisation.")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["local_authority", "agency", "trust", "other"]),
+              default="local_authority", show_default=True)
+@with_app()
+def org_create(name: str, kind: str) -> None:
+    from .models import Organisation
+
+    name = name.strip()
+    if not name:
+        fail("an organisation needs a name")
+    if db.session.scalar(select(Organisation).where(Organisation.name == name)):
+        fail(f"there is already an organisation called '{name}'")
+    org = Organisation(name=name, kind=kind)
+    db.session.add(org)
+    db.session.commit()
+    click.echo(f"Created organisation {org.id}: {name}")
+
+
+@click.group("user", help="User accounts.")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("create", help="Create a user. The password is asked for (or read from "
+                                   "NAAS_NEW_PASSWORD); --no-password leaves it to be set later.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", required=True, multiple=True,
+              help="candidate, employer, assessor, moderator or admin; repeat for several")
+@click.option("--org", help="the organisation's name (required for employers)")
+@click.option("--registration", help="Social Work England registration number (candidates)")
+@click.option("--no-password", is_flag=True, help="create without a password")
+@with_app()
+def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, registration: str | None,
+                no_password: bool) -> None:
+    from .auth.services import AccountError, create_user
+    from .models import Organisation
+
+    organisation = None
+    if org:
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == org.strip()))
+        if organisation is None:
+            fail(f"no organisation called '{org}' (create it with `naas org create`)")
+    password = None
+    if not no_password:
+        password = os.environ.get("NAAS_NEW_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email=email, name=name, roles=roles, password=password,
+                           organisation=organisation, registration_number=registration)
+    except AccountError as exc:
+        db.session.rollback()
+        fail(str(exc))
+    db.session.commit()
+    click.echo(f"Created user {user.id}: {user.email} ({', '.join(sorted(user.roles))})")
+
+
+# -- demo and serve ------------------------------------------------------------------
+@click.command("demo", help="Create a demo database with the bundled bank and one account per role, and serve it.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="set up and print the logins, but do not serve")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    from . import create_app
+    from .demo import set_up_demo
+
+    os.environ.setdefault("NAAS_ENV", "demo")
+    try:
+        app = create_app({"NAAS_ENV": "demo", "NAAS_BASE_URL": f"http://{host}:{port}"})
+    except ConfigError as exc:
+        fail(str(exc))
+    with app.app_context():
+        logins = _guarded(set_up_demo)
+    url = f"http://{host}:{port}/"
+    click.echo("")
+    click.echo("NAAS demo is ready.")
+    click.echo(f"  Open {url}")
+    click.echo(f"  Database: {_database_name(app.config['NAAS_DATABASE_URL'])}")
+    click.echo("  Demo accounts (all with the password shown):")
+    for role, email, password in logins:
+        click.echo(f"    {role:<10} {email:<32} {password}")
+    if no_serve:
+        return
+    click.echo("Press Ctrl+C to stop.")
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.command("serve", help="Serve in production with gunicorn (needs NAAS_SECRET_KEY).")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default=True, type=int)
+def serve(bind: str, workers: int) -> None:
+    from . import create_app
+
+    try:
+        create_app()  # fail here, once, with a clear message, rather than in every worker
+    except ConfigError as exc:
+        fail(str(exc))
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
+                               "--access-logfile", "-", "naas.wsgi:app"])
+
+
+COMMANDS = [db_group, bank_group, org_group, user_group, demo, serve]
+
+
+@click.group(help="National Assessment and Accreditation System: administration commands.")
+def main() -> None:
+    pass
+
+
+def add_command(command: click.Command) -> click.Command:
+    """Feature areas add their commands here, so both `naas` and `flask --app naas` have them."""
+    COMMANDS.append(command)
+    main.add_command(command)
+    return command
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
+
+
+def register_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
+if __name__ == "__main__":
+    main()

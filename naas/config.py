@@ -1,0 +1,65 @@
+"""Settings from the environment (NAAS_*), with defaults that are safe to run."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_BANK = PROJECT_ROOT / "question_bank"
+
+ENVIRONMENTS = ("production", "demo", "testing")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong: the message says which and how to fix it."""
+
+
+def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
+    env = environ.get("NAAS_ENV", "production")
+    base_url = environ.get("NAAS_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    https = environ.get("NAAS_HTTPS", "1" if base_url.startswith("https://") else "0") == "1"
+    return {
+        "NAAS_ENV": env,
+        "SECRET_KEY": environ.get("NAAS_SECRET_KEY"),
+        "NAAS_DATABASE_URL": environ.get(
+            "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"),
+        "NAAS_BANK_PATH": environ.get("NAAS_BANK_PATH", str(BUNDLED_BANK)),
+        "NAAS_REDIS_URL": environ.get("NAAS_REDIS_URL"),
+        "NAAS_BASE_URL": base_url,
+        "NAAS_HTTPS": https,
+        "NAAS_LOGIN_LIMIT": environ.get("NAAS_LOGIN_LIMIT", "10 per minute;30 per hour"),
+        "NAAS_LOGIN_FAILURE_LIMIT": environ.get("NAAS_LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+        # Cookies: never readable by scripts, not sent on cross-site posts, https-only where served so.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        # A sitting lasts hours: a CSRF token must outlive it (WTForms' default is 30 minutes).
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "WTF_CSRF_SSL_STRICT": https,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def check(config: Mapping[str, Any], serving: bool) -> None:
+    """Refuse to run with settings that would be unsafe or cannot work."""
+    env = config["NAAS_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"NAAS_ENV is {env!r}; it must be one of {', '.join(ENVIRONMENTS)}")
+    if serving and not config.get("SECRET_KEY") and env == "production":
+        raise ConfigError(
+            "NAAS_SECRET_KEY is not set. Set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))'), "
+            "or run the demo with `naas demo`.")
+    if config.get("SECRET_KEY") and env == "production" and len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("NAAS_SECRET_KEY is too short: use at least 32 random characters")
+
+
+def environ() -> Mapping[str, str]:
+    return os.environ

@@ -1,0 +1,17 @@
+"""The data model, one module per aggregate. Importing this package registers every table."""
+from .audit import AuditEvent
+from .bank import BankLoad, ItemVersion, ScenarioVersion, TierVersion
+from .certificates import Certificate
+from .endorsements import Endorsement
+from .marking import Mark
+from .messages import OutboxMessage
+from .organisations import Organisation
+from .results import Result
+from .sittings import FormItem, Response, ResponseStep, Sitting, TestForm
+from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
+
+__all__ = [
+    "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "Endorsement", "FormItem",
+    "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
+    "ResponseStep", "Result", "ScenarioVersion", "Sitting", "TestForm", "TierVersion", "User", "UserRole",
+]

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from naas.db import Base, UTCDateTime, utcnow
+
+
+class Certificate(Base):
+    """An accreditation at a tier, with an unguessable number and a signed record."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), unique=True)
+    tier: Mapped[str] = mapped_column(String(32))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    registration_number: Mapped[str] = mapped_column(String(16))
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    signed_record: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -97,15 +97,12 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _commit(response):
-        session: Session | None = g.pop("db_session", None)
+        session: Session | None = g.get("db_session")
         if session is not None:
-            try:
-                if response.status_code < 400:
-                    session.commit()
-                else:
-                    session.rollback()
-            finally:
-                session.close()
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
         return response
 
     @app.teardown_appcontext

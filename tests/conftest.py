@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from naas import create_app, db
+from naas import create_app
 from naas.bank import check_bank
 from naas.config import BUNDLED_BANK
 from naas.migrate import upgrade
@@ -126,8 +126,10 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    with app.app_context():
-        yield db.session
+    """A database session of the test's own, outside any request: requests get theirs."""
+    test_session = app.extensions["naas.db"]()
+    yield test_session
+    test_session.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import re
 
-from naas import db
 from naas.auth.services import create_user
 from naas.models import Organisation
 
 PASSWORD = "correct horse battery staple"
 
 
-def make_org(name: str = "Westbrook Council") -> Organisation:
+def make_org(session, name: str = "Westbrook Council") -> Organisation:
     org = Organisation(name=name)
-    db.session.add(org)
-    db.session.flush()
+    session.add(org)
+    session.commit()
     return org
 
 
-def make_user(role: str | tuple[str, ...] = "candidate", *, email: str | None = None, org=None,
+def make_user(session, role: str | tuple[str, ...] = "candidate", *, email: str | None = None, org=None,
               registration: str | None = None, name: str = "Test Person"):
     roles = (role,) if isinstance(role, str) else role
     email = email or f"{'-'.join(roles)}-{make_user.counter}@example.org"
@@ -25,10 +24,10 @@ def make_user(role: str | tuple[str, ...] = "candidate", *, email: str | None = 
     if "candidate" in roles and registration is None:
         registration = f"SW{100000 + make_user.counter}"
     if "employer" in roles and org is None:
-        org = make_org(f"Org {make_user.counter}")
-    user = create_user(db.session, email=email, name=name, roles=roles, password=PASSWORD,
+        org = make_org(session, f"Org {make_user.counter}")
+    user = create_user(session, email=email, name=name, roles=roles, password=PASSWORD,
                        organisation=org, registration_number=registration)
-    db.session.commit()
+    session.commit()
     return user
 
 

@@ -1,0 +1,145 @@
+"""The `naas` command: each bad input gets one clear line, a non-zero exit and changes nothing."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from naas.models import Organisation, User
+
+from .bank.builders import scenario, write_bank
+
+
+@pytest.fixture
+def naas(app_config, tmp_path):
+    """Run `naas ...` as a user would, in a fresh process, against the test database."""
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
+           "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"], "NAAS_NEW_PASSWORD": "a long enough password"}
+
+    def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "naas.cli", *args], capture_output=True, text=True,
+                              env={**env, **overrides}, cwd=tmp_path, timeout=120)
+
+    return run
+
+
+def count(url, model):
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        n = connection.execute(select(func.count()).select_from(model)).scalar()
+    engine.dispose()
+    return n
+
+
+def test_org_and_user_create(naas, app_config):
+    assert naas("org", "create", "Eastham Council").returncode == 0
+    result = naas("user", "create", "--email", "Boss@Eastham.gov.uk", "--name", "Jo Boss", "--role", "employer",
+                  "--org", "Eastham Council")
+    assert result.returncode == 0, result.stderr
+    assert "boss@eastham.gov.uk (employer)" in result.stdout
+    result = naas("user", "create", "--email", "a@x.org", "--name", "Ann", "--role", "assessor", "--role", "moderator")
+    assert "(assessor, moderator)" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--role", "wizard"], "unknown role 'wizard'; roles are: candidate, employer, assessor, moderator, admin"),
+    (["--role", "employer"], "an employer account needs an organisation"),
+    (["--role", "employer", "--org", "Nowhere"], "no organisation called 'Nowhere'"),
+    (["--role", "candidate"], "needs a Social Work England registration number"),
+    (["--role", "candidate", "--registration", "12345"], "is not a Social Work England registration number"),
+])
+def test_user_create_bad_input_is_one_clear_line_and_changes_nothing(naas, app_config, args, message):
+    result = naas("user", "create", "--email", "p@x.org", "--name", "Pat", *args)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {result.stderr.strip()[7:]}"]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert count(app_config["NAAS_DATABASE_URL"], User) == 0
+
+
+def test_duplicate_email_is_refused(naas, app_config):
+    assert naas("user", "create", "--email", "p@x.org", "--name", "Pat", "--role", "admin").returncode == 0
+    result = naas("user", "create", "--email", "P@X.org", "--name", "Pat 2", "--role", "admin")
+    assert result.returncode == 1
+    assert "there is already an account with the email p@x.org" in result.stderr
+    assert count(app_config["NAAS_DATABASE_URL"], User) == 1
+
+
+def test_a_short_password_is_refused(naas, app_config):
+    result = naas("user", "create", "--email", "p@x.org", "--name", "Pat", "--role", "admin",
+                  NAAS_NEW_PASSWORD="short")
+    assert result.returncode == 1 and "at least 12 characters" in result.stderr
+
+
+def test_duplicate_organisation_is_refused(naas, app_config):
+    naas("org", "create", "Eastham Council")
+    result = naas("org", "create", "Eastham Council")
+    assert result.returncode == 1 and "already an organisation called 'Eastham Council'" in result.stderr
+    assert count(app_config["NAAS_DATABASE_URL"], Organisation) == 1
+
+
+def test_an_unreachable_database_is_one_clear_line(naas):
+    result = naas("org", "create", "X", NAAS_DATABASE_URL="postgresql+psycopg://nobody:secretpw@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: cannot reach the database postgresql+psycopg://nobody:***@127.0.0.1:1/none")
+    assert "secretpw" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_without_a_secret_key_refuses_with_a_clear_message(naas):
+    result = naas("serve", NAAS_SECRET_KEY="")
+    assert result.returncode == 1
+    assert "NAAS_SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bank_load_stores_a_checked_bank_and_refuses_an_unbumped_change(naas, app_config, tmp_path):
+    root = write_bank(tmp_path / "bank")
+    result = naas("bank", "load", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "1 new scenario version(s), 4 new item version(s)" in result.stdout
+    changed = scenario()
+    changed["stages"][0]["items"][0]["stem"] = "What now?"
+    write_bank(root, scenarios=[changed])
+    result = naas("bank", "load", str(root))
+    assert result.returncode == 1
+    assert "item 'p-one-1' changed but scenario 'p-one' is still version 1: bump its version" in result.stderr
+    assert "nothing was loaded" in result.stderr
+
+
+def test_bank_load_of_a_malformed_bank_loads_nothing(naas, app_config, tmp_path):
+    root = write_bank(tmp_path / "bank")
+    (root / "practitioner" / "p-one.yaml").write_text("id: [unclosed\n")
+    result = naas("bank", "load", str(root))
+    assert result.returncode == 1 and "YAML syntax error" in result.stdout
+    engine = create_engine(app_config["NAAS_DATABASE_URL"])
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM scenario_versions")).scalar() == 0
+    engine.dispose()
+
+
+def test_bank_check_prints_a_summary_per_tier_and_area(naas, tmp_path):
+    result = naas("bank", "check", str(write_bank(tmp_path / "bank")))
+    assert result.returncode == 0
+    assert "practitioner: Approved child and family practitioner" in result.stdout
+    assert "scenarios: 1 live; items: 4; marks: 10" in result.stdout
+    assert "P1" in result.stdout and "P2" in result.stdout
+
+
+def test_the_commands_are_also_reachable_through_flask(app_config, tmp_path):
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
+           "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"]}
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "naas", "bank", "check",
+                             str(write_bank(tmp_path / "bank"))], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "passes the checks" in result.stdout
+
+
+def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path):
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/new.sqlite3"}
+    env.pop("NAAS_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "naas.cli", "db", "upgrade"], capture_output=True, text=True,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "new.sqlite3").exists()

@@ -38,14 +38,21 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "memory://")
     limiter.init_app(app)
 
-    from . import auth, home, security
+    from . import auth, home, security, sitting
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(home.bp)
+    app.register_blueprint(sitting.bp)
+    sitting.init_app(app)
 
-    @app.context_processor
-    def _helpers():
-        return {"has_endpoint": lambda name: name in app.view_functions}
+    from .markdown import render as render_markdown
+    from .templating import time_left
+    from .engine.items.free_text import word_count
+
+    app.add_template_filter(render_markdown, "markdown")
+    app.add_template_global(time_left)
+    app.add_template_global(word_count)
+    app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")
 
     from .cli import register_commands
     register_commands(app)

@@ -260,8 +260,9 @@ def main() -> None:
 
 def add_command(command: click.Command) -> click.Command:
     """Feature areas add their commands here, so both `naas` and `flask --app naas` have them."""
-    COMMANDS.append(command)
-    main.add_command(command)
+    if command not in COMMANDS:
+        COMMANDS.append(command)
+        main.add_command(command)
     return command
 
 
@@ -269,9 +270,26 @@ for _command in COMMANDS:
     main.add_command(_command)
 
 
+FEATURE_COMMANDS = ("naas.sitting.commands",)
+
+
+def load_feature_commands() -> None:
+    import importlib
+
+    for name in FEATURE_COMMANDS:
+        importlib.import_module(name)
+
+
+def run() -> None:
+    """The `naas` console script."""
+    load_feature_commands()
+    main()
+
+
 def register_commands(app: Flask) -> None:
+    load_feature_commands()
     for command in COMMANDS:
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 if __name__ == "__main__":
-    main()
+    run()

@@ -54,9 +54,6 @@ class _Refused(Exception):
         self.message = message
 
 
-_SAFE_SCALARS = yaml.SafeLoader  # only used for its implicit scalar resolvers
-
-
 def read_document(path: Path, display_name: str) -> tuple[Document | None, list[Problem]]:
     """Parse `path`; return the document, or None with the problems that stopped it."""
     try:
@@ -147,7 +144,10 @@ def _build(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem])
 
 
 def _scalar(node: yaml.Node) -> Any:
-    value = _constructor.construct_object(node, deep=True)
+    try:
+        value = _constructor.construct_object(node, deep=True)
+    except yaml.YAMLError:  # a plain scalar PyYAML resolves oddly (such as '='): keep its text
+        return str(node.value)
     if isinstance(value, (bytes, bytearray)):
         return str(value)
     return value

@@ -1,0 +1,376 @@
+"""Sittings: starting one, saving answers, moving on, submitting, scoring.
+
+Every change to a sitting goes through a function here that also writes its audit record.
+Time (`now`) and the acting user are always parameters; nothing here reads a clock.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import Session
+
+from naas import audit
+from naas.bank import Scenario, Tier
+from naas.bank_store import current_tier_version, live_scenario_versions, scenario_from_version, tier_from_version
+from naas.engine.forms import CannotAssemble, assemble
+from naas.engine.items import InvalidResponse, ItemType
+from naas.engine.results import Outcome, ScoredItem, outcome
+from naas.models import (
+    Endorsement, FormItem, ItemVersion, Response, ResponseStep, Result, ScenarioVersion, Sitting, TestForm,
+    TierVersion, User,
+)
+
+
+class SittingRefused(Exception):
+    """A request about a sitting that the rules refuse; `code` names why, for status codes."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# -- starting ------------------------------------------------------------------------
+def open_sitting(session: Session, candidate_id: int) -> Sitting | None:
+    return session.scalar(select(Sitting).where(Sitting.candidate_id == candidate_id,
+                                                Sitting.status == "in_progress"))
+
+
+def latest_sitting(session: Session, candidate_id: int, tier: str) -> Sitting | None:
+    return session.scalar(select(Sitting).where(Sitting.candidate_id == candidate_id, Sitting.tier == tier)
+                          .order_by(Sitting.started_at.desc()).limit(1))
+
+
+def may_start(session: Session, candidate: User, endorsement: Endorsement, now: datetime) -> None:
+    """Raise SittingRefused unless the rules let this candidate start at this tier now."""
+    if endorsement.candidate_id != candidate.id or endorsement.withdrawn_at is not None:
+        raise SittingRefused("not_endorsed", "You have not been endorsed for this assessment.")
+    if open_sitting(session, candidate.id) is not None:
+        raise SittingRefused("open_sitting", "You already have a test in progress: finish it first.")
+    previous = latest_sitting(session, candidate.id, endorsement.tier)
+    if previous is None:
+        return
+    result = session.scalar(select(Result).where(Result.sitting_id == previous.id))
+    if result is None or result.released_at is None:
+        raise SittingRefused("awaiting_result", "Your last test at this tier has no released result yet.")
+    if result.passed:
+        endorsed_after = endorsement.created_at > (previous.submitted_at or previous.started_at)
+        if not endorsed_after:
+            raise SittingRefused("already_passed", "You have already passed at this tier.")
+        return
+    tier = tier_from_version(session.get(TierVersion, previous.form.tier_version_id))
+    earliest = (previous.submitted_at or previous.deadline) + timedelta(days=tier.resit_wait_days)
+    if now < earliest:
+        raise SittingRefused("resit_wait", f"You can take this test again from {earliest:%d %B %Y}.")
+
+
+def start_sitting(session: Session, candidate: User, endorsement: Endorsement, now: datetime,
+                  seed: int | None = None) -> Sitting:
+    """Assemble a form from the tier's blueprint and start the clock."""
+    may_start(session, candidate, endorsement, now)
+    tier_version = current_tier_version(session, endorsement.tier)
+    if tier_version is None:
+        raise SittingRefused("no_bank", "This assessment is not available yet: no question bank is loaded.")
+    tier = tier_from_version(tier_version)
+    versions = {v.scenario_id: v for v in live_scenario_versions(session, tier.id)}
+    scenarios = [scenario_from_version(v) for v in versions.values()]
+    seen = frozenset(session.scalars(
+        select(ScenarioVersion.scenario_id).join(FormItem, FormItem.scenario_version_id == ScenarioVersion.id)
+        .join(Sitting, Sitting.form_id == FormItem.form_id).where(Sitting.candidate_id == candidate.id)))
+    seed = secrets.randbits(62) if seed is None else seed
+    try:
+        plan = assemble(tier, scenarios, seed, avoid=seen)
+    except CannotAssemble:
+        raise SittingRefused("no_bank", "This assessment cannot be assembled from the current question bank. "
+                                        "The service team has been told; try again later.") from None
+    form = TestForm(tier=tier.id, tier_version_id=tier_version.id, seed=seed, total_marks=plan.total_marks,
+                    stage_count=len(plan.pages), created_at=now)
+    session.add(form)
+    session.flush()
+    item_versions = {
+        (iv.scenario_version_id, iv.item_id): iv
+        for iv in session.scalars(select(ItemVersion).where(
+            ItemVersion.scenario_version_id.in_([versions[s].id for s in plan.scenario_ids])))
+    }
+    form_items = []
+    for position, planned in enumerate(plan.items):
+        scenario_version = versions[planned.scenario_id]
+        form_items.append(FormItem(
+            form_id=form.id, position=position, stage_number=planned.page, scenario_version_id=scenario_version.id,
+            item_version_id=item_versions[(scenario_version.id, planned.item_id)].id, state=dict(planned.state)))
+    session.add_all(form_items)
+    extra = candidate.profile.extra_time_percent if candidate.profile else 0
+    limit = timedelta(minutes=tier.time_limit_minutes) * (100 + extra) / 100
+    sitting = Sitting(candidate_id=candidate.id, endorsement_id=endorsement.id, tier=tier.id, form_id=form.id,
+                      status="in_progress", started_at=now, deadline=now + limit, extra_time_percent=extra,
+                      current_stage=0)
+    session.add(sitting)
+    session.flush()
+    # One response row per item from the start: saving is then always an update, never a racing insert.
+    session.add_all(Response(sitting_id=sitting.id, form_item_id=fi.id, answer=None, client_seq=0, saved_at=now)
+                    for fi in form_items)
+    audit.record(session, action="sitting.start", subject_type="sitting", subject_id=sitting.id,
+                 actor_id=candidate.id, now=now,
+                 data={"tier": tier.id, "seed": seed, "scenarios": list(plan.scenario_ids),
+                       "deadline": sitting.deadline.isoformat(), "extra_time_percent": extra})
+    session.flush()
+    return sitting
+
+
+# -- the form as the candidate sees it --------------------------------------------------
+@dataclass(frozen=True)
+class LoadedItem:
+    form_item: FormItem
+    item: ItemType
+    scenario: Scenario
+    stage_index: int
+    number: int  # 1-based question number on the form
+
+
+@dataclass(frozen=True)
+class LoadedForm:
+    tier: Tier
+    items: tuple[LoadedItem, ...]
+    pages: tuple[tuple[Scenario, int], ...]
+
+    def page_items(self, page: int) -> list[LoadedItem]:
+        return [i for i in self.items if i.form_item.stage_number == page]
+
+    def by_form_item(self, form_item_id: int) -> LoadedItem | None:
+        return next((i for i in self.items if i.form_item.id == form_item_id), None)
+
+
+def load_form(session: Session, form: TestForm) -> LoadedForm:
+    """Rebuild a form's items from the versions it pinned, never from the current bank."""
+    tier = tier_from_version(session.get(TierVersion, form.tier_version_id))
+    rows = session.execute(
+        select(FormItem, ItemVersion, ScenarioVersion)
+        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+        .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
+        .where(FormItem.form_id == form.id).order_by(FormItem.position)).all()
+    scenarios: dict[int, Scenario] = {}
+    items = []
+    pages: dict[int, tuple[Scenario, int]] = {}
+    for number, (form_item, item_version, scenario_version) in enumerate(rows, start=1):
+        scenario = scenarios.get(scenario_version.id)
+        if scenario is None:
+            scenario = scenarios[scenario_version.id] = scenario_from_version(scenario_version)
+        item = scenario.stages[item_version.stage_index].items[
+            [i.id for i in scenario.stages[item_version.stage_index].items].index(item_version.item_id)]
+        items.append(LoadedItem(form_item, item, scenario, item_version.stage_index, number))
+        pages.setdefault(form_item.stage_number, (scenario, item_version.stage_index))
+    return LoadedForm(tier, tuple(items), tuple(pages[p] for p in sorted(pages)))
+
+
+def responses_of(session: Session, sitting: Sitting) -> dict[int, Response]:
+    return {r.form_item_id: r for r in session.scalars(select(Response).where(Response.sitting_id == sitting.id))}
+
+
+# -- saving ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SaveOutcome:
+    status: str  # saved | unchanged
+    seq: int
+    saved_at: datetime
+
+
+def check_open(sitting: Sitting, now: datetime) -> None:
+    if sitting.status != "in_progress":
+        raise SittingRefused("finished", "This test has been submitted: no more answers can be saved.")
+    if now >= sitting.deadline:
+        raise SittingRefused("time_up", "Time is up for this test: answers are no longer accepted.")
+
+
+def save_answer(session: Session, sitting: Sitting, loaded: LoadedItem, raw: Any, client_seq: int,
+                now: datetime, source: str) -> SaveOutcome:
+    """Save one answer if it is newer than the one stored.
+
+    The update is a compare-and-set in one statement (client_seq must go up, the sitting
+    must be open on this item's stage before its deadline), so a replayed, stale or racing
+    save can never overwrite a newer answer, on SQLite as on PostgreSQL.
+    """
+    check_open(sitting, now)
+    if loaded.form_item.stage_number < sitting.current_stage:
+        raise SittingRefused("locked", "You have moved on from this stage, so its answers are locked.")
+    if loaded.form_item.stage_number > sitting.current_stage:
+        raise SittingRefused("not_reached", "You have not reached this stage yet.")
+    try:
+        answer = loaded.item.normalise(raw)
+    except InvalidResponse as exc:
+        raise SittingRefused("invalid", f"Question {loaded.number}: {exc}") from None
+    if not isinstance(client_seq, int) or isinstance(client_seq, bool) or not 0 < client_seq < 2**62:
+        raise SittingRefused("invalid", "The save had no valid sequence number.")
+    sitting_open = exists().where(and_(
+        Sitting.id == sitting.id, Sitting.status == "in_progress", Sitting.current_stage == loaded.form_item.stage_number,
+        Sitting.deadline > now))
+    changed = session.execute(
+        update(Response)
+        .where(Response.sitting_id == sitting.id, Response.form_item_id == loaded.form_item.id,
+               Response.client_seq < client_seq, sitting_open)
+        .values(answer=answer, client_seq=client_seq, saved_at=now)
+        .returning(Response.id)).scalar()
+    if changed is None:
+        return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
+    last_step = session.scalar(select(ResponseStep).where(ResponseStep.response_id == changed)
+                               .order_by(ResponseStep.id.desc()).limit(1))
+    if last_step is None or last_step.answer != answer:  # history only of real changes
+        session.add(ResponseStep(response_id=changed, answer=answer, client_seq=client_seq, saved_at=now,
+                                 source=source))
+    session.flush()
+    return SaveOutcome("saved", client_seq, now)
+
+
+def _explain_refusal(session: Session, sitting: Sitting, loaded: LoadedItem, answer: Any, client_seq: int,
+                     now: datetime) -> SaveOutcome:
+    session.expire(sitting)
+    check_open(sitting, now)
+    if loaded.form_item.stage_number != sitting.current_stage:
+        raise SittingRefused("locked", "You have moved on from this stage, so its answers are locked.")
+    stored = session.scalar(select(Response).where(Response.sitting_id == sitting.id,
+                                                   Response.form_item_id == loaded.form_item.id)
+                            .execution_options(populate_existing=True))
+    if stored.answer == answer and client_seq <= stored.client_seq:
+        return SaveOutcome("unchanged", stored.client_seq, stored.saved_at)  # a replay: harmless
+    raise SittingRefused(
+        "stale", f"A newer answer to question {loaded.number} was saved at {stored.saved_at:%H:%M:%S} "
+                 "(perhaps in another window or device). Reload the page to see it.")
+
+
+# -- moving on and submitting -------------------------------------------------------------
+def move_on(session: Session, sitting: Sitting, from_stage: int, form: TestForm, now: datetime) -> None:
+    """Lock the current stage and open the next. Idempotent for a repeated request."""
+    check_open(sitting, now)
+    if from_stage != sitting.current_stage:
+        if from_stage == sitting.current_stage - 1:
+            return  # a repeated "continue" for a stage already locked
+        raise SittingRefused("locked", "That stage is not the one you are on.")
+    if sitting.current_stage >= form.stage_count - 1:
+        raise SittingRefused("last_stage", "This is the last stage: review and submit your answers.")
+    sitting.current_stage += 1
+    audit.record(session, action="sitting.move_on", subject_type="sitting", subject_id=sitting.id,
+                 actor_id=sitting.candidate_id, now=now, data={"locked_stage": from_stage})
+    session.flush()
+
+
+def submit(session: Session, sitting: Sitting, now: datetime, by: str) -> Result:
+    """End the sitting and score its objective items; written answers wait for marking."""
+    if sitting.status != "in_progress":
+        raise SittingRefused("finished", "This test has already been submitted.")
+    if by == "candidate" and now >= sitting.deadline:
+        by = "deadline"
+    sitting.status = "submitted"
+    sitting.submitted_at = min(now, sitting.deadline)
+    sitting.submitted_by = by
+    loaded = load_form(session, sitting.form)
+    responses = responses_of(session, sitting)
+    result_outcome = score(loaded, responses, marked={})
+    result = Result(sitting_id=sitting.id, status="final" if result_outcome.passed is not None else "awaiting_marking",
+                    total=result_outcome.total, max_marks=result_outcome.max_marks,
+                    area_scores=area_scores_json(result_outcome), passed=result_outcome.passed, computed_at=now)
+    session.add(result)
+    session.flush()
+    answered = sum(1 for i in loaded.items if i.item.is_complete(responses[i.form_item.id].answer))
+    audit.record(session, action="sitting.submit", subject_type="sitting", subject_id=sitting.id,
+                 actor_id=sitting.candidate_id if by == "candidate" else None, now=now,
+                 data={"by": by, "answered": answered, "items": len(loaded.items),
+                       "objective_score": str(result_outcome.total), "pending": result_outcome.pending})
+    return result
+
+
+def score(loaded: LoadedForm, responses: dict[int, Response], marked: dict[int, Fraction]) -> Outcome:
+    """The engine's outcome for a form: objective items scored now, written ones from `marked`
+    (form item id -> agreed mark) or pending. An unanswered written item scores 0."""
+    scored = []
+    for entry in loaded.items:
+        answer = responses[entry.form_item.id].answer if entry.form_item.id in responses else None
+        value = entry.item.score(answer)
+        if value is None:
+            value = marked.get(entry.form_item.id)
+            if value is None and not entry.item.is_complete(answer):
+                value = Fraction(0)
+        scored.append(ScoredItem(entry.item.area, entry.item.marks, value))
+    return outcome(scored, loaded.tier.pass_mark_percent, loaded.tier.domain_floor_percent)
+
+
+def area_scores_json(result: Outcome) -> dict[str, dict[str, Any]]:
+    return {code: {"score": str(area.score), "marks": area.marks} for code, area in result.areas.items()}
+
+
+def expire_overdue(session: Session, now: datetime, candidate_id: int | None = None) -> list[int]:
+    """Submit every sitting whose deadline has passed, whether or not its browser came back."""
+    query = select(Sitting).where(Sitting.status == "in_progress", Sitting.deadline <= now)
+    if candidate_id is not None:
+        query = query.where(Sitting.candidate_id == candidate_id)
+    expired = []
+    for sitting in session.scalars(query).all():
+        submit(session, sitting, now, by="deadline")
+        expired.append(sitting.id)
+    session.flush()
+    return expired
+
+
+def release_results(session: Session, tier: str, actor_id: int | None, now: datetime) -> int:
+    """Interim release (the marking issue replaces it): make every final result of a tier visible."""
+    results = session.scalars(select(Result).join(Sitting, Sitting.id == Result.sitting_id).where(
+        Sitting.tier == tier, Result.status == "final", Result.released_at.is_(None))).all()
+    for result in results:
+        result.released_at = now
+        result.released_by = actor_id
+        audit.record(session, action="result.release", subject_type="result", subject_id=result.id,
+                     actor_id=actor_id, now=now, data={"passed": result.passed, "total": str(result.total)})
+    session.flush()
+    return len(results)
+
+
+def tier_for(session: Session, tier_id: str) -> Tier | None:
+    version = current_tier_version(session, tier_id)
+    return tier_from_version(version) if version else None
+
+
+def tier_for_form(session: Session, form: TestForm) -> Tier:
+    return tier_from_version(session.get(TierVersion, form.tier_version_id))
+
+
+def set_extra_time(session: Session, candidate: User, percent: int, reason: str, actor_id: int | None,
+                   now: datetime) -> None:
+    """Record an approved adjustment once; every later sitting applies it at its start."""
+    if candidate.profile is None:
+        raise SittingRefused("invalid", f"{candidate.email} is not a candidate")
+    if not 0 <= percent <= 200:
+        raise SittingRefused("invalid", "extra time must be between 0% and 200%")
+    if not reason.strip():
+        raise SittingRefused("invalid", "give the reason for the adjustment (e.g. the assessment that supports it)")
+    before = candidate.profile.extra_time_percent
+    candidate.profile.extra_time_percent = percent
+    candidate.profile.extra_time_reason = reason.strip()
+    candidate.profile.extra_time_approved_by = actor_id
+    audit.record(session, action="candidate.extra_time", subject_type="user", subject_id=candidate.id,
+                 actor_id=actor_id, now=now, data={"from": before, "to": percent, "reason": reason.strip()})
+    session.flush()
+
+
+def candidate_overview(session: Session, candidate: User, now: datetime) -> dict[str, Any]:
+    """What the candidate's dashboard shows: endorsements, and each sitting with its state."""
+    expire_overdue(session, now, candidate_id=candidate.id)
+    endorsements = session.scalars(select(Endorsement).where(
+        Endorsement.candidate_id == candidate.id, Endorsement.withdrawn_at.is_(None))
+        .order_by(Endorsement.created_at)).all()
+    sittings = session.scalars(select(Sitting).where(Sitting.candidate_id == candidate.id)
+                               .order_by(Sitting.started_at.desc())).all()
+    results = {r.sitting_id: r for r in session.scalars(
+        select(Result).where(Result.sitting_id.in_([s.id for s in sittings])))}
+    rows = []
+    for endorsement in endorsements:
+        try:
+            may_start(session, candidate, endorsement, now)
+            can_start, why_not = True, None
+        except SittingRefused as exc:
+            can_start, why_not = False, exc.message
+        rows.append({"endorsement": endorsement, "tier": tier_for(session, endorsement.tier),
+                     "can_start": can_start, "why_not": why_not})
+    return {"endorsements": rows, "sittings": [(s, results.get(s.id)) for s in sittings], "now": now}

@@ -11,7 +11,8 @@ from typing import Any
 import click
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from flask.cli import ScriptInfo
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from . import db
 from .config import BUNDLED_BANK, ConfigError
@@ -42,8 +43,10 @@ def with_app(serving: bool = False) -> Callable:
                 return _guarded(command, *args, **kwargs)
             from . import create_app
 
+            info = click.get_current_context().find_object(ScriptInfo)
             try:
-                app = create_app(serving=serving)
+                # under `flask --app naas` (and Flask's test runner) the app is already chosen
+                app = info.load_app() if info is not None else create_app(serving=serving)
             except ConfigError as exc:
                 fail(str(exc))
             except SQLAlchemyError as exc:
@@ -59,9 +62,12 @@ def with_app(serving: bool = False) -> Callable:
 def _guarded(command: Callable, *args: Any, **kwargs: Any) -> Any:
     try:
         return command(*args, **kwargs)
-    except OperationalError as exc:
+    except (OperationalError, ProgrammingError) as exc:
         db.session.rollback()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "no such table" in reason or "does not exist" in reason and "relation" in reason:
+            fail(f"the database {_database_name(current_app.config['NAAS_DATABASE_URL'])} has no NAAS tables "
+                 "yet: run `naas db upgrade` first")
         fail(f"cannot reach the database {_database_name(current_app.config['NAAS_DATABASE_URL'])}: {reason}")
 
 

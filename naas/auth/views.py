@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 
 from naas import db
-from naas.db import utcnow
+from naas.clock import now as utcnow
 from naas.extensions import limiter
 
 from .decorators import public

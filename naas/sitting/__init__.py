@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from naas import db
-from naas.db import utcnow
+from naas.clock import now as utcnow
 from naas.home.views import dashboard_panel
 
 from . import commands  # noqa: F401  (registers `naas sittings` and `naas results`)

@@ -180,6 +180,9 @@ class SaveOutcome:
 
 
 def check_open(sitting: Sitting, now: datetime) -> None:
+    if sitting.status != "in_progress" and sitting.submitted_by == "deadline":
+        raise SittingRefused("time_up", "Time is up for this test: answers are no longer accepted. "
+                                        "It was submitted with every answer saved by the deadline.")
     if sitting.status != "in_progress":
         raise SittingRefused("finished", "This test has been submitted: no more answers can be saved.")
     if now >= sitting.deadline:

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from naas import db
 from naas.auth import roles_required
-from naas.db import utcnow
+from naas.clock import now as utcnow
 from naas.models import Endorsement, Result, Sitting
 
 from . import services

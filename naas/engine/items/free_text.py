@@ -70,6 +70,8 @@ class FreeText(ItemType):
                                             "descriptors map each mark (0..marks) to a description"))
                 continue
             for mark, text in descriptors.items():
+                if isinstance(mark, str) and mark.isdigit():  # as stored in JSON, keys are text
+                    mark = int(mark)
                 if not isinstance(mark, int) or isinstance(mark, bool) or not 0 <= mark <= marks:
                     problems.append(SpecProblem(where + ("descriptors", mark),
                                                 f"descriptor for {mark!r} is outside 0..{marks}"))

@@ -1,0 +1,278 @@
+"""A candidate's sitting through the test client: start, stages, saves, the clock, submission."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from naas.models import Response, ResponseStep, Result, Sitting
+
+from ..helpers import csrf_token, login, make_user
+from .conftest import START, autosave, endorse, page_items, start
+
+
+def stored(session, sitting_id):
+    session.expire_all()
+    return {r.form_item_id: r for r in session.scalars(select(Response).where(Response.sitting_id == sitting_id))}
+
+
+def test_starting_assembles_a_form_and_sets_the_servers_deadline(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    sitting = session.get(Sitting, sitting_id)
+    assert sitting.started_at == START
+    assert sitting.deadline == START + timedelta(minutes=60)
+    assert sitting.form.total_marks == 20 and sitting.form.stage_count == 4
+    assert len(stored(session, sitting_id)) == 8
+
+
+def test_extra_time_recorded_on_the_profile_applies_to_the_deadline(signed_in, session, candidate, endorsement):
+    candidate.profile.extra_time_percent = 25
+    session.commit()
+    sitting = session.get(Sitting, start(signed_in, endorsement))
+    assert sitting.deadline == START + timedelta(minutes=75)
+    assert sitting.extra_time_percent == 25
+
+
+def test_the_start_page_states_the_time_with_extra_time(signed_in, session, candidate, endorsement):
+    candidate.profile.extra_time_percent = 25
+    session.commit()
+    page = signed_in.get(f"/sittings/start/{endorsement.id}").get_data(as_text=True)
+    assert "60 minutes" in page and "75 minutes" in page
+
+
+def test_a_stage_page_shows_narrative_questions_progress_and_time(signed_in, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, html = page_items(signed_in, sitting_id, 0)
+    assert "The school rings." in html
+    assert [t for t, _ in items.values()] == ["single", "multiple", "ranking"]
+    assert "Page 1 of 4" in html and 'id="time-left">1 h 0 min<' in html
+
+
+def test_page_post_saves_every_answer_and_continue_locks_the_stage(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    single, multiple, ranking = items
+    data = {"csrf_token": csrf_token(signed_in, "/dashboard"), "action": "continue",
+            f"q{single}": "a", f"q{multiple}": ["a", "b"], f"seq{single}": "1", f"seq{multiple}": "1",
+            f"seq{ranking}": "1", f"q{ranking}.a": "2", f"q{ranking}.b": "1", f"q{ranking}.c": "3"}
+    response = signed_in.post(f"/sittings/{sitting_id}/stages/0", data=data)
+    assert response.headers["Location"].endswith(f"/sittings/{sitting_id}/stages/1")
+    saved = stored(session, sitting_id)
+    assert saved[single].answer == "a" and saved[multiple].answer == ["a", "b"]
+    assert saved[ranking].answer == {"a": 2, "b": 1, "c": 3}
+    # the locked stage cannot be changed, by page or by autosave
+    data.update({f"q{single}": "b", f"seq{single}": "5", "action": "save"})
+    signed_in.post(f"/sittings/{sitting_id}/stages/0", data=data)
+    reply = autosave(signed_in, sitting_id, single, "b", 9)
+    assert reply.status_code == 423 and reply.get_json()["error"] == "locked"
+    assert stored(session, sitting_id)[single].answer == "a"
+
+
+def test_a_later_stage_cannot_be_reached_by_its_address(signed_in, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    response = signed_in.get(f"/sittings/{sitting_id}/stages/3")
+    assert response.headers["Location"].endswith(f"/sittings/{sitting_id}/stages/0")
+
+
+def test_autosave_is_idempotent_and_never_lets_a_stale_save_win(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    single = next(iter(items))
+    token = csrf_token(signed_in, "/dashboard")
+    first = autosave(signed_in, sitting_id, single, "b", 3, token)
+    assert first.status_code == 200 and first.get_json()["status"] == "saved"
+    replay = autosave(signed_in, sitting_id, single, "b", 3, token)
+    assert replay.status_code == 200 and replay.get_json()["status"] == "unchanged"
+    stale = autosave(signed_in, sitting_id, single, "c", 2, token)
+    assert stale.status_code == 409 and "newer answer" in stale.get_json()["message"]
+    same_seq_other_answer = autosave(signed_in, sitting_id, single, "c", 3, token)
+    assert same_seq_other_answer.status_code == 409
+    newer = autosave(signed_in, sitting_id, single, "a", 4, token)
+    assert newer.get_json()["status"] == "saved"
+    response = stored(session, sitting_id)[single]
+    assert (response.answer, response.client_seq) == ("a", 4)
+    history = session.scalars(select(ResponseStep.answer).where(ResponseStep.response_id == response.id)
+                              .order_by(ResponseStep.id)).all()
+    assert history == ["b", "a"]  # a step only for a real change
+
+
+def test_autosave_refuses_bad_input_clearly(signed_in, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    single, multiple, _ranking = items
+    token = csrf_token(signed_in, "/dashboard")
+    assert autosave(signed_in, sitting_id, single, "zz", 1, token).status_code == 422
+    assert autosave(signed_in, sitting_id, multiple, ["a", "b", "c"], 1, token).get_json()["message"] \
+        .endswith("choose at most 2 options")
+    assert autosave(signed_in, sitting_id, single, "a", 0, token).status_code == 422
+    assert autosave(signed_in, sitting_id, 999999, "a", 1, token).status_code == 404
+    no_csrf = signed_in.post(f"/sittings/{sitting_id}/answers", json={"item": single, "answer": "a", "seq": 1})
+    assert no_csrf.status_code == 400
+
+
+def test_a_later_stage_item_cannot_be_saved_before_it_is_reached(signed_in, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, html = page_items(signed_in, sitting_id, 0)
+    later = max(items) + 1  # the first item of the next page
+    reply = autosave(signed_in, sitting_id, later, "text", 1)
+    assert reply.status_code == 423 and reply.get_json()["error"] == "not_reached"
+
+
+def test_another_candidates_sitting_does_not_exist_for_them(signed_in, session, org, employer, client, app):
+    other = make_user(session, "candidate", org=org)
+    other_endorsement = endorse(session, other, org, employer)
+    other_client = app.test_client()
+    login(other_client, other.email)
+    sitting_id = start(other_client, other_endorsement)
+    for path in (f"/sittings/{sitting_id}", f"/sittings/{sitting_id}/stages/0", f"/sittings/{sitting_id}/review",
+                 f"/sittings/{sitting_id}/submitted", f"/sittings/{sitting_id}/result",
+                 f"/sittings/start/{other_endorsement.id}"):
+        assert signed_in.get(path).status_code == 404, path
+    items, _ = page_items(other_client, sitting_id, 0)
+    assert autosave(signed_in, sitting_id, next(iter(items)), "a", 1).status_code == 404
+
+
+def test_only_an_endorsed_candidate_can_start(signed_in, session, endorsement):
+    endorsement.withdrawn_at = START
+    session.commit()
+    token = csrf_token(signed_in, "/dashboard")
+    response = signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert session.scalars(select(Sitting)).all() == []
+
+
+def test_one_open_sitting_per_candidate(signed_in, session, candidate, org, employer, endorsement):
+    start(signed_in, endorsement)
+    second = endorse(session, candidate, org, employer, tier="practitioner")
+    token = csrf_token(signed_in, "/dashboard")
+    signed_in.post(f"/sittings/start/{second.id}", data={"csrf_token": token})
+    assert len(session.scalars(select(Sitting)).all()) == 1
+
+
+def test_a_returning_candidate_resumes_where_they_were_with_every_answer(signed_in, session, endorsement, app,
+                                                                          candidate):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    single = next(iter(items))
+    autosave(signed_in, sitting_id, single, "a", 1)
+    signed_in.post("/logout", data={"csrf_token": csrf_token(signed_in, "/dashboard")})
+    other_device = app.test_client()
+    login(other_device, candidate.email)
+    response = other_device.get(f"/sittings/{sitting_id}")
+    assert response.headers["Location"].endswith(f"/sittings/{sitting_id}/stages/0")
+    html = other_device.get(f"/sittings/{sitting_id}/stages/0").get_data(as_text=True)
+    assert f'id="q{single}-a" name="q{single}" value="a" checked' in html
+    assert "Continue your test" in other_device.get("/dashboard").get_data(as_text=True)
+
+
+def test_after_the_deadline_saves_are_refused_and_the_sitting_is_submitted(signed_in, session, endorsement, clock):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    single = next(iter(items))
+    token = csrf_token(signed_in, "/dashboard")
+    assert autosave(signed_in, sitting_id, single, "a", 1, token).status_code == 200
+    clock.advance(minutes=60)
+    late = autosave(signed_in, sitting_id, single, "b", 2, token)
+    assert late.status_code == 410 and "no longer accepted" in late.get_json()["message"]
+    session.expire_all()
+    sitting = session.get(Sitting, sitting_id)
+    assert sitting.status == "submitted" and sitting.submitted_by == "deadline"
+    assert sitting.submitted_at == sitting.deadline
+    assert stored(session, sitting_id)[single].answer == "a"
+
+
+def test_a_sitting_expires_while_the_candidate_is_away(signed_in, session, endorsement, clock, runner):
+    sitting_id = start(signed_in, endorsement)
+    clock.advance(hours=3)
+    page = signed_in.get("/dashboard", follow_redirects=True).get_data(as_text=True)
+    assert "awaiting" in page
+    session.expire_all()
+    assert session.get(Sitting, sitting_id).status == "submitted"
+
+
+def test_the_expire_command_submits_overdue_sittings(signed_in, session, endorsement, runner, app):
+    sitting_id = start(signed_in, endorsement)
+    app.config["NAAS_CLOCK"] = None
+    session.get(Sitting, sitting_id).deadline = START - timedelta(seconds=1)
+    session.commit()
+    result = runner.invoke(args=["sittings", "expire"])
+    assert "Submitted 1 sitting(s)" in result.output
+    session.expire_all()
+    assert session.get(Sitting, sitting_id).submitted_by == "deadline"
+
+
+def test_submitting_early_asks_for_confirmation_and_lists_unanswered_items(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    autosave(signed_in, sitting_id, next(iter(items)), "a", 1)
+    review = signed_in.get(f"/sittings/{sitting_id}/review").get_data(as_text=True)
+    assert "7 questions not answered" in review
+    token = csrf_token(signed_in, "/dashboard")
+    signed_in.post(f"/sittings/{sitting_id}/submit", data={"csrf_token": token})
+    assert session.get(Sitting, sitting_id).status == "in_progress"  # not confirmed
+    signed_in.post(f"/sittings/{sitting_id}/submit", data={"csrf_token": token, "confirm": "yes"})
+    session.expire_all()
+    sitting = session.get(Sitting, sitting_id)
+    assert sitting.status == "submitted" and sitting.submitted_by == "candidate"
+
+
+def complete_sitting(client, sitting_id, right: bool, written: str = ""):
+    """Answer every stage (all right or all wrong), then submit."""
+    token = csrf_token(client, "/dashboard")
+    for page in range(4):
+        items, _ = page_items(client, sitting_id, page)
+        data = {"csrf_token": token, "action": "continue" if page < 3 else "review"}
+        for qid, (kind, values) in items.items():
+            data[f"seq{qid}"] = "1"
+            if kind == "single":
+                data[f"q{qid}"] = "a" if right else "b"
+            elif kind == "multiple":
+                data[f"q{qid}"] = ["a", "b"] if right else ["c", "d"]
+            elif kind == "ranking":
+                order = ["b", "a", "c"] if right else ["c", "a", "b"]
+                data.update({f"q{qid}.{label}": str(order.index(label) + 1) for label in "abc"})
+            else:
+                data[f"q{qid}"] = written
+        response = client.post(f"/sittings/{sitting_id}/stages/{page}", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)
+    client.post(f"/sittings/{sitting_id}/submit", data={"csrf_token": token, "confirm": "yes"})
+
+
+def test_objective_items_are_scored_at_submission_and_hidden_until_release(signed_in, session, endorsement, runner,
+                                                                          app):
+    sitting_id = start(signed_in, endorsement)
+    complete_sitting(signed_in, sitting_id, right=True)
+    result = session.scalar(select(Result).where(Result.sitting_id == sitting_id))
+    # both written answers left blank score 0, so nothing waits for marking
+    assert result.status == "final" and result.total == 10 and result.max_marks == 20
+    assert result.passed is False  # 50% < 60%
+    assert signed_in.get(f"/sittings/{sitting_id}/result").status_code == 302  # not released
+    app.config["NAAS_CLOCK"] = None
+    assert "Released 1 result(s)" in runner.invoke(args=["results", "release", "--tier", "practitioner"]).output
+    page = signed_in.get(f"/sittings/{sitting_id}/result").get_data(as_text=True)
+    assert "Not passed" in page and "10.00</strong> out of 20" in page
+    assert "P1: Relationships" in page and "<svg" in page
+
+
+def test_a_written_answer_waits_for_marking(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    complete_sitting(signed_in, sitting_id, right=True, written="My analysis of the risks.")
+    result = session.scalar(select(Result).where(Result.sitting_id == sitting_id))
+    assert result.status == "awaiting_marking" and result.passed is None and result.total == 10
+
+
+def test_a_resit_waits_for_resit_wait_days_after_a_fail_and_draws_unseen_scenarios(
+        signed_in, session, endorsement, runner, clock, app):
+    first_id = start(signed_in, endorsement)
+    complete_sitting(signed_in, first_id, right=False)
+    app.config["NAAS_CLOCK"] = None
+    runner.invoke(args=["results", "release", "--tier", "practitioner"])
+    app.config["NAAS_CLOCK"] = clock
+    clock.advance(days=89)
+    page = signed_in.get(f"/sittings/start/{endorsement.id}").get_data(as_text=True)
+    assert "You can take this test again from" in page
+    clock.advance(days=2)
+    second_id = start(signed_in, endorsement)
+    first = {fi.scenario_version_id for fi in session.get(Sitting, first_id).form.items}
+    second = {fi.scenario_version_id for fi in session.get(Sitting, second_id).form.items}
+    assert not first & second  # four scenarios, two per form: the resit gets the two unseen

@@ -40,7 +40,9 @@ from naas.bank import check_bank  # noqa: E402
 from naas.bank_store import store_bank  # noqa: E402
 from naas.config import BUNDLED_BANK  # noqa: E402
 from naas.migrate import upgrade  # noqa: E402
-from naas.models import CandidateProfile, Endorsement, FormItem, Organisation, Response, User, UserRole  # noqa: E402
+from naas.models import (  # noqa: E402
+    CandidateProfile, Endorsement, FormItem, ItemVersion, Organisation, Response, User, UserRole,
+)
 from naas.sitting.services import start_sitting  # noqa: E402
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -78,10 +80,11 @@ def set_up(url: str, candidates: int) -> list[dict]:
             session.add(endorsement)
             session.flush()
             sitting = start_sitting(session, user, endorsement, now)
-            items = session.scalars(select(FormItem.id).where(FormItem.form_id == sitting.form_id,
-                                                              FormItem.stage_number == 0)).all()
-            labels = session.execute(select(FormItem.id, FormItem.state).where(FormItem.id.in_(items))).all()
-            options = {fid: state.get("order") for fid, state in labels if state.get("order")}
+            # the single-answer items of the first stage: each save chooses one of their options
+            rows = session.execute(select(FormItem.id, FormItem.state).join(
+                ItemVersion, ItemVersion.id == FormItem.item_version_id).where(
+                FormItem.form_id == sitting.form_id, FormItem.stage_number == 0, ItemVersion.type == "single")).all()
+            options = {fid: state["order"] for fid, state in rows}
             people.append({"user": user, "sitting": sitting.id, "items": options})
             if n % 200 == 199:
                 session.commit()
@@ -96,10 +99,12 @@ def set_up(url: str, candidates: int) -> list[dict]:
 
 def signed_session(app, user) -> tuple[str, str]:
     """A session cookie and CSRF token for `user`, as signing in would give them."""
+    from flask import g
     from flask import session as flask_session
     from flask_wtf.csrf import generate_csrf
 
     with app.test_request_context("/"):
+        g.pop("csrf_token", None)  # Flask-WTF caches the token per app context
         flask_session["_user_id"] = user.get_id()
         flask_session["_fresh"] = True
         token = generate_csrf()
@@ -113,6 +118,7 @@ class Load:
         self.jobs: queue.Queue = queue.Queue()
         self.samples: dict[str, list[float]] = {"autosave": [], "healthz": []}
         self.errors: dict[str, int] = {"autosave": 0, "healthz": 0}
+        self.statuses: dict[str, int] = {}
         self.acked: dict[tuple[int, int], tuple[int, str]] = {}
         self.lock = threading.Lock()
         self.threads = threads
@@ -166,13 +172,19 @@ class Load:
                     reply = json.loads(response.read() or b"{}")
                     status = response.status
                     ok = status == 200 and reply.get("status") in ("saved", "unchanged")
+                    if not ok:
+                        with self.lock:
+                            why = f"{status} {reply.get('error', '')}".strip()
+                            self.statuses[why] = self.statuses.get(why, 0) + 1
                     if ok:
                         with self.lock:
                             key = (person["sitting"], item)
                             if seq > self.acked.get(key, (0, ""))[0]:
                                 self.acked[key] = (seq, answer)
                 elapsed = time.perf_counter() - due  # from when it was due: queueing counts
-            except (OSError, http.client.HTTPException, ValueError):
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                with self.lock:
+                    self.statuses[type(exc).__name__] = self.statuses.get(type(exc).__name__, 0) + 1
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
                 ok, elapsed = False, 0.0
@@ -257,6 +269,7 @@ def main() -> None:
             "elapsed_s": round(elapsed, 1),
             "acknowledged_answers_checked": len(load.acked),
             "lost_answers": lost,
+            "refusals": load.statuses,
         }
         for kind, samples in load.samples.items():
             report[kind] = {

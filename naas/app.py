@@ -5,11 +5,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from importlib import import_module
+
 from flask import Flask
 
 from . import config as config_module
 from . import db
 from .extensions import csrf, limiter, login_manager
+
+# The feature areas, each a package with `init_app(app)`. Add a new area here.
+FEATURES = ("sitting",)
+
 
 def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
     """Build the application. `config` overrides settings read from the environment.
@@ -38,12 +44,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "memory://")
     limiter.init_app(app)
 
-    from . import auth, home, security, sitting
+    from . import auth, home, security
+
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(home.bp)
-    app.register_blueprint(sitting.bp)
-    sitting.init_app(app)
+    for name in FEATURES:
+        import_module(f"naas.{name}").init_app(app)  # each registers its blueprint, panels and links
 
     from .markdown import render as render_markdown
     from .templating import time_left

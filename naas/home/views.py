@@ -20,18 +20,22 @@ def index():
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    """One page for whatever roles the user holds. Each feature area registers a function
-    giving its role's panel the data it shows (see `dashboard_panel`)."""
-    providers = current_app.extensions.get("naas.dashboard", {})
-    panels = {role: provider(current_user) for role, provider in providers.items()
-              if current_user.has_role(role)}
-    return render_template("home/dashboard.html", panels=panels)
+    """One page for whatever roles the user holds. Each feature area adds panels for a role
+    with `dashboard_panel`: a template and a function gathering what it shows."""
+    panels = [
+        (role, template, provider(current_user))
+        for role, template, provider in current_app.extensions.get("naas.dashboard", [])
+        if current_user.has_role(role)
+    ]
+    shown_roles = {role for role, _, _ in panels}
+    admin_links = current_app.extensions.get("naas.admin_links", [])
+    return render_template("home/dashboard.html", panels=panels, shown_roles=shown_roles, admin_links=admin_links)
 
 
-def dashboard_panel(app, role: str):
-    """Register the function that gathers what `role`'s dashboard panel shows."""
+def dashboard_panel(app, role: str, template: str):
+    """Register a panel of `role`'s dashboard: `template` rendered with `data` from the provider."""
     def register(provider):
-        app.extensions.setdefault("naas.dashboard", {})[role] = provider
+        app.extensions.setdefault("naas.dashboard", []).append((role, template, provider))
         return provider
     return register
 
@@ -45,3 +49,8 @@ def healthz():
         current_app.logger.error("health check: database unreachable: %s", exc)
         return {"status": "unavailable", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+def admin_link(app, endpoint: str, label: str) -> None:
+    """Add a link to the admin dashboard panel (each feature area adds its own pages)."""
+    app.extensions.setdefault("naas.admin_links", []).append((endpoint, label))

@@ -7,7 +7,6 @@ from naas import db
 from naas.clock import now as utcnow
 from naas.home.views import dashboard_panel
 
-from . import commands  # noqa: F401  (registers `naas sittings` and `naas results`)
 from .services import candidate_overview
 from .views import bp
 
@@ -15,7 +14,9 @@ __all__ = ["bp", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    @dashboard_panel(app, "candidate")
+    app.register_blueprint(bp)
+
+    @dashboard_panel(app, "candidate", "sitting/panel.html")
     def _candidate_panel(user):
         overview = candidate_overview(db.session, user, utcnow())
         db.session.commit()  # an expired sitting found here stays submitted

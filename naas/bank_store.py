@@ -134,11 +134,31 @@ def current_tier_version(session: Session, tier: str) -> TierVersion | None:
 
 
 def tier_from_version(version: TierVersion) -> Tier:
-    return Tier.from_spec(version.spec)
+    key = (version.id, version.content_hash)
+    tier = _TIERS.get(key)
+    if tier is None:
+        tier = Tier.from_spec(version.spec)
+        if len(_TIERS) < _CACHE_LIMIT:
+            _TIERS[key] = tier
+    return tier
+
+
+# Stored versions never change (but for status, which a Scenario does not carry into
+# scoring), so each process builds each one once. Keyed by content hash as well as id, so
+# that two databases in one process (tests) can never share a wrong entry.
+_SCENARIOS: dict[tuple[int, str], Scenario] = {}
+_TIERS: dict[tuple[int, str], Tier] = {}
+_CACHE_LIMIT = 5000
 
 
 def scenario_from_version(version: ScenarioVersion) -> Scenario:
-    return Scenario.from_spec(version.spec)
+    key = (version.id, version.content_hash)
+    scenario = _SCENARIOS.get(key)
+    if scenario is None:
+        scenario = Scenario.from_spec(version.spec)
+        if len(_SCENARIOS) < _CACHE_LIMIT:
+            _SCENARIOS[key] = scenario
+    return scenario
 
 
 def live_scenario_versions(session: Session, tier: str) -> list[ScenarioVersion]:

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import and_, exists, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from naas import audit
 from naas.bank import Scenario, Tier
@@ -141,8 +141,6 @@ class LoadedForm:
     def page_items(self, page: int) -> list[LoadedItem]:
         return [i for i in self.items if i.form_item.stage_number == page]
 
-    def by_form_item(self, form_item_id: int) -> LoadedItem | None:
-        return next((i for i in self.items if i.form_item.id == form_item_id), None)
 
 
 def load_form(session: Session, form: TestForm) -> LoadedForm:
@@ -152,6 +150,7 @@ def load_form(session: Session, form: TestForm) -> LoadedForm:
         select(FormItem, ItemVersion, ScenarioVersion)
         .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
         .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
+        .options(defer(ScenarioVersion.spec))  # read only when not already built in this process
         .where(FormItem.form_id == form.id).order_by(FormItem.position)).all()
     scenarios: dict[int, Scenario] = {}
     items = []
@@ -160,11 +159,27 @@ def load_form(session: Session, form: TestForm) -> LoadedForm:
         scenario = scenarios.get(scenario_version.id)
         if scenario is None:
             scenario = scenarios[scenario_version.id] = scenario_from_version(scenario_version)
-        item = scenario.stages[item_version.stage_index].items[
-            [i.id for i in scenario.stages[item_version.stage_index].items].index(item_version.item_id)]
+        item = next(i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id)
         items.append(LoadedItem(form_item, item, scenario, item_version.stage_index, number))
         pages.setdefault(form_item.stage_number, (scenario, item_version.stage_index))
     return LoadedForm(tier, tuple(items), tuple(pages[p] for p in sorted(pages)))
+
+
+def load_form_item(session: Session, form: TestForm, form_item_id: int) -> LoadedItem | None:
+    """One item of a form, for a save: the same as load_form's entry, without the rest."""
+    row = session.execute(
+        select(FormItem, ItemVersion, ScenarioVersion)
+        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+        .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
+        .options(defer(ScenarioVersion.spec))
+        .where(FormItem.form_id == form.id, FormItem.id == form_item_id)).first()
+    if row is None:
+        return None
+    form_item, item_version, scenario_version = row
+    scenario = scenario_from_version(scenario_version)
+    stage = scenario.stages[item_version.stage_index]
+    item = next(i for i in stage.items if i.id == item_version.item_id)
+    return LoadedItem(form_item, item, scenario, item_version.stage_index, form_item.position + 1)
 
 
 def responses_of(session: Session, sitting: Sitting) -> dict[int, Response]:

@@ -22,12 +22,14 @@ def index():
 def dashboard():
     """One page for whatever roles the user holds. Each feature area adds panels for a role
     with `dashboard_panel`: a template and a function gathering what it shows."""
-    panels = [
-        (role, template, provider(current_user))
-        for role, template, provider in current_app.extensions.get("naas.dashboard", [])
-        if current_user.has_role(role)
-    ]
-    shown_roles = {role for role, _, _ in panels}
+    registry = current_app.extensions.get("naas.dashboard", [])
+    panels, seen = [], set()
+    for role, template, provider in registry:
+        if current_user.has_role(role) and template not in seen:  # one panel may serve several roles
+            seen.add(template)
+            roles = [r for r, t, _ in registry if t == template and current_user.has_role(r)]
+            panels.append((" ".join(roles), template, provider(current_user)))
+    shown_roles = {r for roles, _, _ in panels for r in roles.split()}
     admin_links = current_app.extensions.get("naas.admin_links", [])
     return render_template("home/dashboard.html", panels=panels, shown_roles=shown_roles, admin_links=admin_links)
 

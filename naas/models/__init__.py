@@ -3,7 +3,7 @@ from .audit import AuditEvent
 from .bank import BankLoad, ItemVersion, ScenarioVersion, TierVersion
 from .certificates import Certificate
 from .endorsements import Endorsement
-from .marking import Mark
+from .marking import ControlScript, Mark, ReviewRequest, Script, TierSetting
 from .messages import OutboxMessage
 from .organisations import Organisation
 from .results import Result
@@ -11,7 +11,8 @@ from .sittings import FormItem, Response, ResponseStep, Sitting, TestForm
 from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
 
 __all__ = [
-    "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "Endorsement", "FormItem",
+    "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "ControlScript", "Endorsement", "FormItem",
     "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
-    "ResponseStep", "Result", "ScenarioVersion", "Sitting", "TestForm", "TierVersion", "User", "UserRole",
+    "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "TestForm", "TierSetting",
+    "TierVersion", "User", "UserRole",
 ]

@@ -32,14 +32,19 @@ def results_group() -> None:
     pass
 
 
-@results_group.command("release", help="Release every final result of a tier to its candidates.")
+@results_group.command("release", help="Release the results of a tier, once every script is finally marked.")
 @click.option("--tier", required=True)
 @with_app()
 def results_release(tier: str) -> None:
+    from naas.marking.services import MarkingRefused, release
+
     known = set(db.session.scalars(select(TierVersion.tier)))
     if tier not in known:
         fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(sorted(known))}" if known else "; load a bank first"))
-    count = services.release_results(db.session, tier, actor_id=None, now=utcnow())
+    try:
+        count = release(db.session, tier, actor_id=None, now=utcnow())
+    except MarkingRefused as exc:
+        fail(exc.message)
     db.session.commit()
     click.echo(f"Released {count} result(s) for {tier}.")
 

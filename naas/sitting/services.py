@@ -292,6 +292,9 @@ def submit(session: Session, sitting: Sitting, now: datetime, by: str) -> Result
                     area_scores=area_scores_json(result_outcome), passed=result_outcome.passed, computed_at=now)
     session.add(result)
     session.flush()
+    from naas.marking.services import queue_written_answers
+
+    queue_written_answers(session, sitting, loaded, responses, now)
     answered = sum(1 for i in loaded.items if i.item.is_complete(responses[i.form_item.id].answer))
     audit.record(session, action="sitting.submit", subject_type="sitting", subject_id=sitting.id,
                  actor_id=sitting.candidate_id if by == "candidate" else None, now=now,

@@ -221,4 +221,11 @@ def result(sitting_id: int):
     if result is None or result.released_at is None:
         return redirect(url_for("sitting.submitted", sitting_id=sitting.id))
     tier = services.tier_for_form(db.session, sitting.form)
-    return render_template("sitting/result.html", sitting=sitting, result=result, view=result_view(result, tier))
+    from naas.marking.services import review_of, scripts_of_sitting_by_item
+
+    form = services.load_form(db.session, sitting.form)
+    scripts = scripts_of_sitting_by_item(db.session, sitting)
+    written = [(entry, scripts.get(entry.form_item.id)) for entry in form.items if not entry.item.auto_scored]
+    reviews = {script.id: review_of(db.session, script) for _, script in written if script is not None}
+    return render_template("sitting/result.html", sitting=sitting, result=result, view=result_view(result, tier),
+                           written=written, reviews=reviews)

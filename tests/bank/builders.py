@@ -51,6 +51,8 @@ def write_bank(root: Path, tiers: dict | None = None, scenarios: list[dict] | No
     (root / "tiers.yaml").write_text(yaml.safe_dump(copy.deepcopy(tiers or TIERS), sort_keys=False))
     folder = root / "practitioner"
     folder.mkdir(exist_ok=True)
-    for spec in scenarios if scenarios is not None else [scenario()]:
-        (folder / f"{spec['id']}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
+    for number, spec in enumerate(scenarios if scenarios is not None else [scenario()]):
+        sid = spec.get("id")
+        name = sid if isinstance(sid, str) and sid.replace("-", "").isalnum() and len(sid) < 80 else f"scenario-{number}"
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True))
     return root

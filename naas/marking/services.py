@@ -1,0 +1,534 @@
+"""Marking: queues, blind double marking, moderation, reviews, release, marker reliability.
+
+Every mark, moderation decision, release and review leaves an audit record. Allocation is
+a compare-and-set on the script's holder plus a unique slot per script, so two assessors
+racing for work can never be given the same marking of the same script.
+"""
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from naas import audit
+from naas.bank import Scenario
+from naas.bank_store import scenario_from_version
+from naas.engine.items.free_text import FreeText
+from naas.engine.psychometrics import agreement, quadratic_weighted_kappa
+from naas.models import (
+    ControlScript, Endorsement, FormItem, ItemVersion, Mark, Response, Result, ReviewRequest, ScenarioVersion,
+    Script, Sitting, TierSetting, User,
+)
+from naas.models.marking import SLOTS
+
+HOLD = timedelta(hours=4)  # an allocation not submitted by then goes back to the queue
+CONTROL_EVERY = 5  # about one script in five that an assessor takes is a control, where one is left
+MIN_SCRIPTS_FOR_FLAG = 5
+KAPPA_FLOOR = 0.6
+
+
+class MarkingRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# -- settings ------------------------------------------------------------------------------
+def settings_for(session: Session, tier: str) -> TierSetting:
+    setting = session.get(TierSetting, tier)
+    if setting is None:
+        setting = TierSetting(tier=tier, tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(1))
+        session.add(setting)
+        session.flush()
+    return setting
+
+
+def update_settings(session: Session, tier: str, tolerance: Decimal, review_window_days: int,
+                    drift_threshold: Decimal, actor_id: int, now: datetime) -> TierSetting:
+    if tolerance < 0 or drift_threshold < 0 or review_window_days < 0:
+        raise MarkingRefused("Settings cannot be negative.")
+    setting = settings_for(session, tier)
+    before = {"tolerance": str(setting.tolerance), "review_window_days": setting.review_window_days,
+              "drift_threshold": str(setting.drift_threshold)}
+    setting.tolerance, setting.review_window_days, setting.drift_threshold = tolerance, review_window_days, drift_threshold
+    audit.record(session, action="marking.settings", subject_type="tier", subject_id=tier, actor_id=actor_id, now=now,
+                 data={"before": before, "after": {"tolerance": str(tolerance), "review_window_days": review_window_days,
+                                                   "drift_threshold": str(drift_threshold)}})
+    return setting
+
+
+# -- queueing --------------------------------------------------------------------------------
+def queue_written_answers(session: Session, sitting: Sitting, loaded_form: Any, responses: dict[int, Response],
+                          now: datetime) -> list[Script]:
+    """At submission: each answered written item becomes a script to be marked twice."""
+    endorsement = session.get(Endorsement, sitting.endorsement_id)
+    scripts = []
+    for entry in loaded_form.items:
+        if entry.item.auto_scored:
+            continue
+        response = responses[entry.form_item.id]
+        if not entry.item.is_complete(response.answer):
+            continue  # an unanswered written item scores 0 and needs no marker
+        script = Script(reference=_reference(), kind="candidate", tier=sitting.tier,
+                        item_version_id=entry.form_item.item_version_id, response_id=response.id,
+                        sitting_id=sitting.id, candidate_id=sitting.candidate_id,
+                        organisation_id=endorsement.organisation_id if endorsement else None,
+                        status="marking", queued_at=now)
+        session.add(script)
+        scripts.append(script)
+    session.flush()
+    return scripts
+
+
+def _reference() -> str:
+    return "S-" + secrets.token_hex(5).upper()
+
+
+def add_control(session: Session, item_version: ItemVersion, text: str, agreed_marks: list[int], actor_id: int,
+                now: datetime) -> ControlScript:
+    """Seed a control script: a written answer with an agreed mark, marked by every assessor."""
+    item = item_of(session, item_version)
+    if not isinstance(item, FreeText):
+        raise MarkingRefused("Control scripts are for written-answer items only.")
+    if not text.strip():
+        raise MarkingRefused("A control script needs the text of an answer.")
+    try:
+        total = item.score_marks(agreed_marks)
+    except ValueError as exc:
+        raise MarkingRefused(f"The agreed marks do not fit the rubric: {exc}") from None
+    control = ControlScript(item_version_id=item_version.id, text=text.strip(), agreed_marks=agreed_marks,
+                            agreed_total=total, created_by=actor_id, created_at=now)
+    session.add(control)
+    session.flush()
+    session.add(Script(reference=_reference(), kind="control", tier=item_version.tier, item_version_id=item_version.id,
+                       control_id=control.id, status="marking", queued_at=now))
+    audit.record(session, action="marking.control_added", subject_type="control_script", subject_id=control.id,
+                 actor_id=actor_id, now=now, data={"item": item_version.item_id, "agreed_total": str(total)})
+    session.flush()
+    return control
+
+
+# -- what a marker sees ----------------------------------------------------------------------
+def item_of(session: Session, item_version: ItemVersion) -> FreeText:
+    scenario = scenario_from_version(session.get(ScenarioVersion, item_version.scenario_version_id))
+    return next(i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id)
+
+
+@dataclass(frozen=True)
+class ScriptView:
+    """Everything a marker may see of a script, and nothing that identifies a candidate."""
+
+    reference: str
+    scenario: Scenario
+    stage_index: int
+    item: FreeText
+    text: str
+
+
+def script_view(session: Session, script: Script) -> ScriptView:
+    item_version = session.get(ItemVersion, script.item_version_id)
+    scenario = scenario_from_version(session.get(ScenarioVersion, item_version.scenario_version_id))
+    item = next(i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id)
+    if script.kind == "control":
+        text = session.get(ControlScript, script.control_id).text
+    else:
+        text = session.get(Response, script.response_id).answer or ""
+    return ScriptView(script.reference, scenario, item_version.stage_index, item, text)
+
+
+# -- allocation ----------------------------------------------------------------------------------
+def _conflict_free(assessor: User):
+    """Scripts this assessor may mark: not their own, not from their own organisation."""
+    conditions = [or_(Script.candidate_id.is_(None), Script.candidate_id != assessor.id)]
+    if assessor.organisation_id is not None:
+        conditions.append(or_(Script.organisation_id.is_(None), Script.organisation_id != assessor.organisation_id))
+    return and_(*conditions)
+
+
+def _not_marked_by(assessor: User):
+    return ~exists().where(Mark.script_id == Script.id, Mark.assessor_id == assessor.id, Mark.status != "lapsed")
+
+
+def open_marks(session: Session, assessor: User) -> list[Mark]:
+    return list(session.scalars(select(Mark).where(Mark.assessor_id == assessor.id,
+                                                   Mark.status.in_(("allocated", "draft"))).order_by(Mark.id)))
+
+
+def take_next(session: Session, assessor: User, now: datetime, purpose: str = "marking") -> Mark | None:
+    """Give the assessor the next script they may mark (purpose 'marking'), moderate
+    ('moderation') or review ('review'), oldest first; None when there is none."""
+    if purpose == "marking" and _due_a_control(session, assessor):
+        control = _take_control(session, assessor, now)
+        if control is not None:
+            return control
+    status = {"marking": "marking", "moderation": "moderation", "review": "review"}[purpose]
+    free = or_(Script.held_by.is_(None), Script.held_since < now - HOLD)
+    query = (select(Script.id).where(Script.kind == "candidate", Script.status == status, free,
+                                     _conflict_free(assessor), _not_marked_by(assessor))
+             .order_by(Script.queued_at, Script.id).limit(25))
+    for script_id in session.scalars(query).all():
+        mark = _claim(session, script_id, assessor, now)
+        if mark is not None:
+            return mark
+    return None
+
+
+def _claim(session: Session, script_id: int, assessor: User, now: datetime) -> Mark | None:
+    taken = session.execute(
+        update(Script).where(Script.id == script_id, or_(Script.held_by.is_(None), Script.held_since < now - HOLD))
+        .values(held_by=assessor.id, held_since=now)).rowcount
+    if taken != 1:
+        return None  # another assessor got there first
+    script = session.get(Script, script_id)
+    session.refresh(script)
+    for stale in session.scalars(select(Mark).where(Mark.script_id == script_id,
+                                                    Mark.status.in_(("allocated", "draft")))):
+        stale.status, stale.slot = "lapsed", None  # a hold that ran out: the work goes to someone else
+    purpose = _purpose_for(session, script)
+    mark = Mark(script_id=script_id, assessor_id=assessor.id, purpose=purpose, slot=SLOTS[purpose],
+                status="allocated", allocated_at=now)
+    try:
+        with session.begin_nested():
+            session.add(mark)
+    except IntegrityError:
+        return None
+    audit.record(session, action="marking.allocate", subject_type="script", subject_id=script.reference,
+                 actor_id=assessor.id, now=now, data={"purpose": purpose})
+    return mark
+
+
+def _purpose_for(session: Session, script: Script) -> str:
+    if script.status == "moderation":
+        return "moderation"
+    if script.status == "review":
+        return "review"
+    submitted = session.scalar(select(func.count()).select_from(Mark).where(
+        Mark.script_id == script.id, Mark.status == "submitted", Mark.purpose == "first"))
+    return "second" if submitted else "first"
+
+
+def _due_a_control(session: Session, assessor: User) -> bool:
+    taken = session.scalar(select(func.count()).select_from(Mark).where(
+        Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second", "control")), Mark.status != "lapsed"))
+    return taken % CONTROL_EVERY == CONTROL_EVERY - 1
+
+
+def _take_control(session: Session, assessor: User, now: datetime) -> Mark | None:
+    script = session.scalar(select(Script).join(ControlScript, ControlScript.id == Script.control_id).where(
+        Script.kind == "control", ControlScript.active.is_(True), _not_marked_by(assessor))
+        .order_by(Script.id).limit(1))
+    if script is None:
+        return None
+    mark = Mark(script_id=script.id, assessor_id=assessor.id, purpose="control", slot=None, status="allocated",
+                allocated_at=now)
+    session.add(mark)
+    session.flush()
+    return mark
+
+
+# -- recording marks ------------------------------------------------------------------------------
+def check_criterion_marks(item: FreeText, raw: list[Any]) -> list[int]:
+    marks = []
+    for criterion, value in zip(item.rubric, raw):
+        try:
+            mark = int(value)
+        except (TypeError, ValueError):
+            raise MarkingRefused(f"Give a mark for '{criterion.criterion}'.") from None
+        if not 0 <= mark <= criterion.marks:
+            raise MarkingRefused(f"'{criterion.criterion}' takes 0 to {criterion.marks} marks, not {mark}.")
+        marks.append(mark)
+    if len(marks) != len(item.rubric):
+        raise MarkingRefused("Give a mark for every criterion.")
+    return marks
+
+
+def record_mark(session: Session, mark: Mark, assessor: User, raw_marks: list[Any], comment: str, submit: bool,
+                now: datetime) -> Mark:
+    """Save a draft, or submit: a submitted mark is final and moves the script on."""
+    if mark.assessor_id != assessor.id:
+        raise MarkingRefused("This marking is not yours.")
+    if mark.status not in ("allocated", "draft"):
+        raise MarkingRefused("This marking has already been submitted or has been passed to someone else.")
+    script = session.get(Script, mark.script_id)
+    item = item_of(session, session.get(ItemVersion, script.item_version_id))
+    comment = (comment or "").strip()
+    if submit:
+        marks = check_criterion_marks(item, raw_marks)
+        if not comment:
+            raise MarkingRefused("Add a comment that explains your marks." if mark.purpose != "moderation"
+                                 else "Give the reason for the final mark.")
+    else:
+        marks = [int(v) if str(v).isdigit() else None for v in raw_marks][:len(item.rubric)]
+    mark.criterion_marks = marks
+    mark.comment = comment
+    if not submit:
+        mark.status = "draft"
+        session.flush()
+        return mark
+    if script.kind == "candidate" and script.held_by != assessor.id:
+        raise MarkingRefused("Your hold on this script ran out and it was passed to another assessor.")
+    mark.total = Fraction(sum(marks))
+    mark.status = "submitted"
+    mark.submitted_at = now
+    script.held_by, script.held_since = None, None
+    audit.record(session, action=f"marking.{mark.purpose}", subject_type="script", subject_id=script.reference,
+                 actor_id=assessor.id, now=now,
+                 data={"mark_id": mark.id, "criterion_marks": marks, "total": str(mark.total), "comment": comment})
+    _advance(session, script, mark, now)
+    session.flush()
+    return mark
+
+
+def _advance(session: Session, script: Script, mark: Mark, now: datetime) -> None:
+    if script.kind == "control":
+        return
+    if mark.purpose == "second":
+        first = session.scalar(select(Mark).where(Mark.script_id == script.id, Mark.purpose == "first",
+                                                  Mark.status == "submitted"))
+        tolerance = Fraction(str(settings_for(session, script.tier).tolerance))
+        difference = abs(first.total - mark.total)
+        if difference > tolerance:
+            script.status = "moderation"
+            audit.record(session, action="marking.to_moderation", subject_type="script", subject_id=script.reference,
+                         actor_id=None, now=now, data={"difference": str(difference), "tolerance": str(tolerance)})
+        else:
+            _finalise(session, script, (first.total + mark.total) / 2, "agreed", now)
+    elif mark.purpose == "moderation":
+        _finalise(session, script, mark.total, "moderated", now)
+    elif mark.purpose == "review":
+        _complete_review(session, script, mark, now)
+
+
+def _finalise(session: Session, script: Script, final: Fraction, source: str, now: datetime) -> None:
+    script.status, script.final_mark, script.final_source, script.finalised_at = "final", final, source, now
+    audit.record(session, action="marking.final", subject_type="script", subject_id=script.reference, actor_id=None,
+                 now=now, data={"final_mark": str(final), "source": source})
+    session.flush()
+    refresh_result(session, session.get(Sitting, script.sitting_id), now)
+
+
+def refresh_result(session: Session, sitting: Sitting, now: datetime) -> Result:
+    """Recompute a sitting's result from its responses, pinned items and final marks."""
+    from naas.sitting import services as sitting_services
+
+    result = session.scalar(select(Result).where(Result.sitting_id == sitting.id))
+    scripts = session.scalars(select(Script).where(Script.sitting_id == sitting.id)).all()
+    response_items = {r.id: r.form_item_id for r in session.scalars(
+        select(Response).where(Response.sitting_id == sitting.id))}
+    marked = {response_items[s.response_id]: s.final_mark for s in scripts if s.status == "final"}
+    loaded = sitting_services.load_form(session, sitting.form)
+    outcome = sitting_services.score(loaded, sitting_services.responses_of(session, sitting), marked)
+    result.total = outcome.total
+    result.max_marks = outcome.max_marks
+    result.area_scores = sitting_services.area_scores_json(outcome)
+    result.passed = outcome.passed
+    result.status = "final" if outcome.passed is not None else "awaiting_marking"
+    result.computed_at = now
+    session.flush()
+    return result
+
+
+# -- release ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReleaseState:
+    tier: str
+    sittings: int  # submitted and not yet released
+    scripts_remaining: int
+    in_moderation: int
+    ready: int  # results final and waiting for release
+
+
+def release_state(session: Session, tier: str) -> ReleaseState:
+    unreleased = (select(Result.sitting_id).join(Sitting, Sitting.id == Result.sitting_id)
+                  .where(Sitting.tier == tier, Result.released_at.is_(None)))
+    sittings = session.scalar(select(func.count()).select_from(unreleased.subquery()))
+    remaining = session.scalar(select(func.count()).select_from(Script).where(
+        Script.sitting_id.in_(unreleased), Script.status != "final"))
+    moderation = session.scalar(select(func.count()).select_from(Script).where(
+        Script.sitting_id.in_(unreleased), Script.status == "moderation"))
+    ready = session.scalar(select(func.count()).select_from(Result).join(Sitting, Sitting.id == Result.sitting_id)
+                           .where(Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final"))
+    return ReleaseState(tier, sittings, remaining, moderation, ready)
+
+
+def release(session: Session, tier: str, actor_id: int | None, now: datetime) -> int:
+    """Make every result of the tier visible to its candidate, once every script is final."""
+    state = release_state(session, tier)
+    if state.scripts_remaining:
+        raise MarkingRefused(f"{state.scripts_remaining} script(s) of {tier} sittings are not finally marked yet "
+                             f"({state.in_moderation} in moderation): nothing was released.")
+    results = session.scalars(select(Result).join(Sitting, Sitting.id == Result.sitting_id).where(
+        Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final")).all()
+    for result in results:
+        result.released_at, result.released_by = now, actor_id
+        audit.record(session, action="result.release", subject_type="result", subject_id=result.id,
+                     actor_id=actor_id, now=now, data={"passed": result.passed, "total": str(result.total),
+                                                       "max_marks": result.max_marks})
+        if result.passed:
+            _issue_certificate(session, result, now)
+    session.flush()
+    return len(results)
+
+
+def _issue_certificate(session: Session, result: Result, now: datetime) -> None:
+    try:
+        from naas.certificates.services import issue_for_result
+    except ImportError:  # certificates are not installed in this build
+        return
+    issue_for_result(session, result, now)
+
+
+# -- reviews -------------------------------------------------------------------------------------
+def reviewable_scripts(session: Session, sitting: Sitting) -> list[Script]:
+    return list(session.scalars(select(Script).where(Script.sitting_id == sitting.id).order_by(Script.id)))
+
+
+def request_review(session: Session, candidate: User, script: Script, reason: str, now: datetime) -> ReviewRequest:
+    if script.candidate_id != candidate.id:
+        raise MarkingRefused("There is no such answer.")
+    result = session.scalar(select(Result).where(Result.sitting_id == script.sitting_id))
+    if result is None or result.released_at is None:
+        raise MarkingRefused("You can ask for a review once your result is released.")
+    window = settings_for(session, script.tier).review_window_days
+    if now > result.released_at + timedelta(days=window):
+        raise MarkingRefused(f"Reviews can be asked for within {window} days of the release of results.")
+    if session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id)) is not None:
+        raise MarkingRefused("You have already asked for a review of this answer.")
+    if len(reason.strip()) < 20:
+        raise MarkingRefused("Give your reason for the review in a sentence or two (at least 20 characters).")
+    request = ReviewRequest(script_id=script.id, candidate_id=candidate.id, reason=reason.strip(), requested_at=now,
+                            status="open", mark_before=script.final_mark)
+    session.add(request)
+    script.status = "review"
+    script.queued_at = now
+    audit.record(session, action="review.request", subject_type="script", subject_id=script.reference,
+                 actor_id=candidate.id, now=now, data={"reason": reason.strip()})
+    session.flush()
+    return request
+
+
+def _complete_review(session: Session, script: Script, mark: Mark, now: datetime) -> None:
+    request = session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id))
+    result = session.scalar(select(Result).where(Result.sitting_id == script.sitting_id))
+    passed_before = result.passed
+    script.status, script.final_mark, script.final_source, script.finalised_at = "final", mark.total, "reviewed", now
+    session.flush()
+    refresh_result(session, session.get(Sitting, script.sitting_id), now)
+    request.status, request.completed_at, request.mark_after = "completed", now, mark.total
+    request.outcome_changed = result.passed != passed_before
+    audit.record(session, action="review.complete", subject_type="script", subject_id=script.reference,
+                 actor_id=mark.assessor_id, now=now,
+                 data={"mark_before": str(request.mark_before), "mark_after": str(mark.total),
+                       "passed_before": passed_before, "passed_after": result.passed})
+    if request.outcome_changed:
+        _outcome_changed(session, result, passed_before, now)
+
+
+def _outcome_changed(session: Session, result: Result, passed_before: bool | None, now: datetime) -> None:
+    audit.record(session, action="result.changed_on_review", subject_type="result", subject_id=result.id,
+                 actor_id=None, now=now, data={"passed_before": passed_before, "passed_after": result.passed})
+    if result.passed:
+        _issue_certificate(session, result, now)
+        return
+    try:
+        from naas.certificates.services import revoke_for_result
+    except ImportError:
+        return
+    revoke_for_result(session, result, "The result was changed on review.", now)
+
+
+def review_of(session: Session, script: Script) -> ReviewRequest | None:
+    return session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id))
+
+
+# -- reliability --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reliability:
+    assessor: User
+    scripts_marked: int
+    agreement: Any
+    kappa: float | None
+    controls_marked: int
+    control_deviation: float | None  # mean of (their total - agreed total)
+    by_month: list[tuple[str, int, float | None, float | None]]  # month, scripts, exact agreement, control deviation
+    flagged: bool
+    flag_reasons: list[str]
+
+
+def reliability(session: Session, assessor: User) -> Reliability:
+    other = aliased(Mark)
+    pairs = session.execute(
+        select(Mark.total, other.total, Mark.submitted_at, ItemVersion.marks)
+        .join(other, and_(other.script_id == Mark.script_id, other.id != Mark.id,
+                          other.purpose.in_(("first", "second")), other.status == "submitted"))
+        .join(Script, Script.id == Mark.script_id)
+        .join(ItemVersion, ItemVersion.id == Script.item_version_id)
+        .where(Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second")), Mark.status == "submitted")
+    ).all()
+    scripts_marked = session.scalar(select(func.count()).select_from(Mark).where(
+        Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second", "moderation", "review")),
+        Mark.status == "submitted"))
+    mine = [p[0] for p in pairs]
+    theirs = [p[1] for p in pairs]
+    high = max((p[3] for p in pairs), default=0)
+    kappa = quadratic_weighted_kappa([int(x) for x in mine], [int(y) for y in theirs], 0, high) if pairs else None
+    controls = session.execute(
+        select(Mark.total, ControlScript.agreed_total, Mark.submitted_at)
+        .join(Script, Script.id == Mark.script_id).join(ControlScript, ControlScript.id == Script.control_id)
+        .where(Mark.assessor_id == assessor.id, Mark.purpose == "control", Mark.status == "submitted")).all()
+    deviation = float(sum(t - a for t, a, _ in controls) / len(controls)) if controls else None
+    months: dict[str, dict[str, list]] = defaultdict(lambda: {"pairs": [], "controls": []})
+    for mine_total, their_total, at, _ in pairs:
+        months[at.strftime("%Y-%m")]["pairs"].append(mine_total == their_total)
+    for total, agreed, at in controls:
+        months[at.strftime("%Y-%m")]["controls"].append(total - agreed)
+    by_month = [(month, len(v["pairs"]),
+                 (sum(v["pairs"]) / len(v["pairs"])) if v["pairs"] else None,
+                 float(sum(v["controls"]) / len(v["controls"])) if v["controls"] else None)
+                for month, v in sorted(months.items())]
+    threshold = max((float(s.drift_threshold) for s in session.scalars(select(TierSetting))), default=1.0)
+    reasons = []
+    if deviation is not None and abs(deviation) > threshold:
+        reasons.append(f"control scripts: marks {'above' if deviation > 0 else 'below'} the agreed mark by "
+                       f"{abs(deviation):.2f} on average (threshold {threshold:.2f})")
+    if kappa is not None and len(pairs) >= MIN_SCRIPTS_FOR_FLAG and kappa < KAPPA_FLOOR:
+        reasons.append(f"agreement with second markers: weighted kappa {kappa:.2f} is below {KAPPA_FLOOR}")
+    return Reliability(assessor, scripts_marked, agreement(mine, theirs), kappa, len(controls), deviation, by_month,
+                       bool(reasons), reasons)
+
+
+def assessors(session: Session) -> list[User]:
+    from naas.models import UserRole
+
+    return list(session.scalars(select(User).join(UserRole).where(UserRole.role.in_(("assessor", "moderator")))
+                                .distinct().order_by(User.name)))
+
+
+def marks_for_moderation(session: Session, script: Script) -> list[Mark]:
+    return list(session.scalars(select(Mark).where(Mark.script_id == script.id, Mark.purpose.in_(("first", "second")),
+                                                   Mark.status == "submitted").order_by(Mark.slot)))
+
+
+def queue_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Script.status, func.count()).where(Script.kind == "candidate")
+                           .group_by(Script.status)).all()
+    return dict(rows)
+
+
+def scripts_of_sitting_by_item(session: Session, sitting: Sitting) -> dict[int, Script]:
+    """The sitting's scripts keyed by form item, for the candidate's result page."""
+    rows = session.execute(select(Script, Response.form_item_id).join(Response, Response.id == Script.response_id)
+                           .where(Script.sitting_id == sitting.id)).all()
+    return {form_item_id: script for script, form_item_id in rows}
+
+
+def form_item_number(session: Session, form_item_id: int) -> int:
+    return session.get(FormItem, form_item_id).position + 1

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from naas import db
+from naas.auth import roles_required
+from naas.clock import now as clock_now
+from naas.models import ItemVersion, Mark, Script, Sitting, TierVersion
+
+from . import services
+from .services import MarkingRefused
+
+bp = Blueprint("marking", __name__, url_prefix="/marking")
+admin_bp = Blueprint("marking_admin", __name__, url_prefix="/admin/marking")
+
+PURPOSE_ROLES = {"marking": ("assessor", "moderator"), "moderation": ("moderator",), "review": ("moderator",)}
+
+
+@bp.route("/")
+@roles_required("assessor", "moderator")
+def queue():
+    return render_template("marking/queue.html", open_marks=services.open_marks(db.session, current_user),
+                           counts=services.queue_counts(db.session))
+
+
+@bp.route("/next", methods=["POST"])
+@roles_required("assessor", "moderator")
+def take_next():
+    purpose = request.form.get("purpose", "marking")
+    if purpose not in PURPOSE_ROLES or not current_user.has_role(*PURPOSE_ROLES[purpose]):
+        abort(403)
+    mark = services.take_next(db.session, current_user, clock_now(), purpose)
+    if mark is None:
+        flash("There is nothing waiting for you to " + {"marking": "mark", "moderation": "moderate",
+                                                         "review": "review"}[purpose] + " just now.", "info")
+        return redirect(url_for("marking.queue"))
+    return redirect(url_for("marking.mark", mark_id=mark.id))
+
+
+def _own_mark(mark_id: int) -> Mark:
+    mark = db.session.get(Mark, mark_id)
+    if mark is None or mark.assessor_id != current_user.id:
+        abort(404)
+    return mark
+
+
+@bp.route("/marks/<int:mark_id>", methods=["GET", "POST"])
+@roles_required("assessor", "moderator")
+def mark(mark_id: int):
+    mark = _own_mark(mark_id)
+    script = db.session.get(Script, mark.script_id)
+    view = services.script_view(db.session, script)
+    error = None
+    if request.method == "POST":
+        raw = [request.form.get(f"criterion-{n}", "") for n in range(len(view.item.rubric))]
+        submit = request.form.get("action") == "submit"
+        try:
+            services.record_mark(db.session, mark, current_user, raw, request.form.get("comment", ""), submit,
+                                 clock_now())
+        except MarkingRefused as exc:
+            error = exc.message
+        else:
+            flash("Your marks are submitted." if submit else "Your draft is saved.", "success")
+            return redirect(url_for("marking.queue") if submit else url_for("marking.mark", mark_id=mark.id))
+    others = services.marks_for_moderation(db.session, script) if mark.purpose == "moderation" else []
+    review = services.review_of(db.session, script) if mark.purpose == "review" else None
+    return render_template("marking/mark.html", mark=mark, view=view, others=others, review=review, error=error,
+                           values=request.form if error else None), (422 if error else 200)
+
+
+@bp.route("/reliability")
+@roles_required("assessor", "moderator")
+def reliability():
+    return render_template("marking/reliability.html", figures=[services.reliability(db.session, current_user)],
+                           everyone=False)
+
+
+# -- candidates ask for a review ----------------------------------------------------------
+@bp.route("/reviews/<reference>", methods=["GET", "POST"])
+@roles_required("candidate")
+def request_review(reference: str):
+    script = db.session.scalar(select(Script).where(Script.reference == reference))
+    if script is None or script.candidate_id != current_user.id:
+        abort(404)
+    sitting = db.session.get(Sitting, script.sitting_id)
+    existing = services.review_of(db.session, script)
+    error = None
+    if request.method == "POST" and existing is None:
+        try:
+            services.request_review(db.session, current_user, script, request.form.get("reason", ""), clock_now())
+        except MarkingRefused as exc:
+            error = exc.message
+        else:
+            flash("Your request for a review has been received. A moderator who has not marked this answer "
+                  "will mark it again, and your result will be updated.", "success")
+            return redirect(url_for("sitting.result", sitting_id=sitting.id))
+    view = services.script_view(db.session, script)
+    return render_template("marking/request_review.html", script=script, view=view, sitting=sitting,
+                           existing=existing, error=error), (422 if error else 200)
+
+
+# -- admin ---------------------------------------------------------------------------------------
+def _tiers() -> list[str]:
+    return sorted(set(db.session.scalars(select(TierVersion.tier))))
+
+
+@admin_bp.route("/")
+@roles_required("admin")
+def overview():
+    states = [services.release_state(db.session, tier) for tier in _tiers()]
+    settings = {tier: services.settings_for(db.session, tier) for tier in _tiers()}
+    figures = [services.reliability(db.session, user) for user in services.assessors(db.session)]
+    return render_template("marking/admin.html", states=states, settings=settings, figures=figures)
+
+
+@admin_bp.route("/<tier>/release", methods=["POST"])
+@roles_required("admin")
+def release(tier: str):
+    if tier not in _tiers():
+        abort(404)
+    try:
+        count = services.release(db.session, tier, current_user.id, clock_now())
+    except MarkingRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("marking_admin.overview")), 303
+    flash(f"Released {count} result(s) for {tier}. Candidates can see them now.", "success")
+    return redirect(url_for("marking_admin.overview"))
+
+
+@admin_bp.route("/<tier>/settings", methods=["POST"])
+@roles_required("admin")
+def settings(tier: str):
+    if tier not in _tiers():
+        abort(404)
+    try:
+        tolerance = Decimal(request.form.get("tolerance", ""))
+        drift = Decimal(request.form.get("drift_threshold", ""))
+        window = int(request.form.get("review_window_days", ""))
+        services.update_settings(db.session, tier, tolerance, window, drift, current_user.id, clock_now())
+    except (InvalidOperation, ValueError):
+        flash("Settings must be numbers: nothing was changed.", "error")
+        return redirect(url_for("marking_admin.overview")), 303
+    except MarkingRefused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("marking_admin.overview")), 303
+    flash(f"Marking settings for {tier} saved.", "success")
+    return redirect(url_for("marking_admin.overview"))
+
+
+@admin_bp.route("/controls", methods=["GET", "POST"])
+@roles_required("admin")
+def controls():
+    items = db.session.scalars(select(ItemVersion).where(ItemVersion.type == "free_text")
+                               .order_by(ItemVersion.tier, ItemVersion.item_id, ItemVersion.version)).all()
+    error = None
+    chosen = db.session.get(ItemVersion, request.args.get("item_version_id", type=int) or 0)
+    if request.method == "POST":
+        chosen = db.session.get(ItemVersion, request.form.get("item_version_id", type=int) or 0)
+        if chosen is None or chosen.type != "free_text":
+            error = "Choose a written-answer item."
+        else:
+            item = services.item_of(db.session, chosen)
+            raw = [request.form.get(f"criterion-{n}", "") for n in range(len(item.rubric))]
+            try:
+                marks = services.check_criterion_marks(item, raw)
+                services.add_control(db.session, chosen, request.form.get("text", ""), marks, current_user.id,
+                                     clock_now())
+            except MarkingRefused as exc:
+                error = exc.message
+            else:
+                flash("Control script added: it will reach every assessor's queue.", "success")
+                return redirect(url_for("marking_admin.controls"))
+    rubric = services.item_of(db.session, chosen).rubric if chosen is not None else None
+    return render_template("marking/controls.html", items=items, error=error, chosen=chosen, rubric=rubric,
+                           values=request.form), (422 if error else 200)

@@ -1,0 +1,287 @@
+"""Marking rules through the services: allocation, double marking, tolerance, moderation,
+conflicts of interest, holds, release, controls, reliability and reviews."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import func, select
+
+from naas import audit
+from naas.engine.psychometrics import quadratic_weighted_kappa
+from naas.marking import services
+from naas.marking.services import MarkingRefused
+from naas.models import ItemVersion, Mark, Result, ReviewRequest, Script
+
+from ..helpers import make_user
+from .conftest import START, sit
+
+NOW = START + timedelta(hours=2)
+
+
+def mark_next(session, assessor, marks, purpose="marking", comment="Marked against the rubric.", at=NOW):
+    mark = services.take_next(session, assessor, at, purpose)
+    assert mark is not None, f"nothing for {assessor.name} to {purpose}"
+    services.record_mark(session, mark, assessor, marks, comment, submit=True, now=at)
+    session.commit()
+    return mark
+
+
+def scripts(session):
+    return session.scalars(select(Script).where(Script.kind == "candidate").order_by(Script.id)).all()
+
+
+def result_of(session, sitting):
+    session.expire_all()
+    return session.scalar(select(Result).where(Result.sitting_id == sitting.id))
+
+
+def test_each_answered_written_item_becomes_a_script_and_the_result_waits(session, sitting):
+    assert [s.status for s in scripts(session)] == ["marking", "marking"]
+    result = result_of(session, sitting)
+    assert result.status == "awaiting_marking" and result.passed is None and result.total == 10
+
+
+def test_an_unanswered_written_item_needs_no_marker(session, candidate, org, employer):
+    sitting = sit(session, candidate, org, employer, written="")
+    assert scripts(session) == []
+    assert result_of(session, sitting).status == "final"
+
+
+def test_two_different_assessors_mark_each_script_and_close_marks_are_averaged(session, sitting, assessors):
+    a, b, _ = assessors
+    first = mark_next(session, a, [3, 2])
+    assert first.purpose == "first"
+    # the first marker is never given the same script again
+    again = services.take_next(session, a, NOW)
+    assert again.script_id != first.script_id
+    services.record_mark(session, again, a, [1, 1], "Thin analysis.", submit=True, now=NOW)
+    second = mark_next(session, b, [2, 2])
+    assert second.purpose == "second" and second.script_id == first.script_id
+    script = session.get(Script, first.script_id)
+    assert script.status == "final" and script.final_mark == Fraction(9, 2) and script.final_source == "agreed"
+
+
+def test_a_difference_equal_to_the_tolerance_is_agreed_and_beyond_it_goes_to_moderation(session, sitting, assessors):
+    a, b, _ = assessors
+    mark_next(session, a, [3, 2])  # script 1: 5
+    mark_next(session, a, [3, 2])  # script 2: 5
+    mark_next(session, b, [2, 2])  # script 1: 4, difference 1 = tolerance
+    mark_next(session, b, [1, 2])  # script 2: 3, difference 2 > tolerance
+    one, two = scripts(session)
+    assert one.status == "final" and one.final_mark == Fraction(9, 2)
+    assert two.status == "moderation" and two.final_mark is None
+
+
+def test_tolerance_is_configurable_per_tier(session, sitting, assessors, moderator):
+    services.update_settings(session, "practitioner", Decimal(0), 14, Decimal(1), moderator.id, NOW)
+    session.commit()
+    a, b, _ = assessors
+    mark_next(session, a, [3, 2])
+    mark_next(session, b, [2, 2])
+    assert scripts(session)[0].status == "moderation"
+
+
+def test_a_moderator_sees_both_marks_and_sets_the_final_mark_with_a_reason(session, sitting, assessors, moderator):
+    a, b, _ = assessors
+    first = mark_next(session, a, [3, 2])
+    mark_next(session, b, [0, 1])
+    script = session.get(Script, first.script_id)
+    assert script.status == "moderation"
+    moderation = services.take_next(session, moderator, NOW, "moderation")
+    assert moderation.purpose == "moderation" and moderation.script_id == script.id
+    assert [m.total for m in services.marks_for_moderation(session, script)] == [5, 1]
+    with pytest.raises(MarkingRefused, match="reason"):
+        services.record_mark(session, moderation, moderator, [2, 2], "", submit=True, now=NOW)
+    services.record_mark(session, moderation, moderator, [2, 2], "Marker 2 missed the plan.", submit=True, now=NOW)
+    session.commit()
+    assert script.status == "final" and script.final_mark == 4 and script.final_source == "moderated"
+
+
+def test_nobody_moderates_a_script_they_marked(session, sitting, assessors, moderator):
+    a = assessors[0]
+    mark_next(session, moderator, [3, 2])
+    mark_next(session, a, [0, 0])
+    assert services.take_next(session, moderator, NOW, "moderation") is None
+
+
+def test_no_assessor_marks_a_candidate_from_their_own_organisation_or_their_own_work(session, sitting, org,
+                                                                                     candidate):
+    colleague = make_user(session, "assessor", org=org)
+    assert services.take_next(session, colleague, NOW) is None
+    candidate_assessor = make_user(session, ("candidate", "assessor"))
+    own = sit(session, candidate_assessor, org, make_user(session, "employer", org=org))
+    taken = services.take_next(session, candidate_assessor, NOW)
+    assert taken is None or session.get(Script, taken.script_id).sitting_id != own.id
+
+
+def test_a_held_script_goes_to_no_one_else_until_its_hold_runs_out(session, sitting, assessors):
+    a, b, c = assessors
+    mark_a = services.take_next(session, a, NOW)
+    mark_b = services.take_next(session, b, NOW)
+    assert mark_b.script_id != mark_a.script_id
+    assert services.take_next(session, c, NOW) is None  # both scripts are held
+    later = NOW + services.HOLD + timedelta(minutes=1)
+    mark_c = services.take_next(session, c, later)
+    assert mark_c.script_id == mark_a.script_id and mark_c.purpose == "first"
+    session.refresh(mark_a)
+    assert mark_a.status == "lapsed"
+    with pytest.raises(MarkingRefused):
+        services.record_mark(session, mark_a, a, [1, 1], "Late.", submit=True, now=later)
+
+
+def test_marks_outside_a_criterions_range_or_without_a_comment_are_refused(session, sitting, assessors):
+    mark = services.take_next(session, assessors[0], NOW)
+    with pytest.raises(MarkingRefused, match="takes 0 to 3 marks, not 4"):
+        services.record_mark(session, mark, assessors[0], [4, 0], "Too many.", submit=True, now=NOW)
+    with pytest.raises(MarkingRefused, match="Give a mark"):
+        services.record_mark(session, mark, assessors[0], ["", 1], "Missing.", submit=True, now=NOW)
+    with pytest.raises(MarkingRefused, match="comment"):
+        services.record_mark(session, mark, assessors[0], [1, 1], "  ", submit=True, now=NOW)
+    services.record_mark(session, mark, assessors[0], [1, ""], "", submit=False, now=NOW)  # a draft may be partial
+    assert mark.status == "draft"
+
+
+def test_when_every_script_is_final_the_result_is_computed_by_the_contract(session, sitting, assessors):
+    a, b, _ = assessors
+    for marks in ([3, 2], [3, 2]):
+        mark_next(session, a, marks)
+    for marks in ([3, 2], [2, 2]):
+        mark_next(session, b, marks)
+    result = result_of(session, sitting)
+    # objective 10 of 10 marks, written 5 and 4.5 of 10: 19.5 of 20
+    assert result.status == "final" and result.total == Fraction(39, 2) and result.passed is True
+
+
+def test_release_is_refused_while_scripts_remain_and_then_shows_results(session, sitting, assessors):
+    state = services.release_state(session, "practitioner")
+    assert (state.sittings, state.scripts_remaining, state.ready) == (1, 2, 0)
+    with pytest.raises(MarkingRefused, match="2 script"):
+        services.release(session, "practitioner", None, NOW)
+    a, b, _ = assessors
+    for _ in range(2):
+        mark_next(session, a, [2, 1])
+        mark_next(session, b, [2, 1])
+    assert services.release(session, "practitioner", None, NOW) == 1
+    session.commit()
+    assert result_of(session, sitting).released_at == NOW
+    assert services.release_state(session, "practitioner").sittings == 0
+
+
+def test_every_mark_decision_and_release_is_audited(session, sitting, assessors, moderator):
+    a, b, _ = assessors
+    mark_next(session, a, [3, 2])
+    mark_next(session, b, [0, 0])
+    mark_next(session, moderator, [2, 1], "moderation", "Settled.")
+    from naas.models import AuditEvent
+
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert {"marking.first", "marking.second", "marking.to_moderation", "marking.moderation",
+            "marking.final"} <= set(actions)
+    assert audit.verify_chain(session).ok
+
+
+def control_for(session, assessor_admin, text="A model control answer.", agreed=(2, 1)):
+    item_version = session.scalar(select(ItemVersion).where(ItemVersion.type == "free_text").limit(1))
+    return services.add_control(session, item_version, text, list(agreed), assessor_admin.id, NOW)
+
+
+def test_control_scripts_reach_each_assessor_and_measure_their_deviation(session, candidate, org, employer,
+                                                                        assessors):
+    admin = make_user(session, "admin")
+    for _ in range(3):
+        sit(session, make_user(session, "candidate", org=org), org, employer)
+    control_for(session, admin)
+    a = assessors[0]
+    purposes = []
+    for _ in range(5):
+        mark = services.take_next(session, a, NOW)
+        purposes.append(mark.purpose)
+        services.record_mark(session, mark, a, [3, 2], "Full marks.", submit=True, now=NOW)  # control agreed 3
+    assert purposes.count("control") == 1 and purposes[4] == "control"
+    figures = services.reliability(session, a)
+    assert figures.controls_marked == 1 and figures.control_deviation == pytest.approx(2.0)
+    assert figures.flagged and "above the agreed mark" in figures.flag_reasons[0]
+
+
+def test_reliability_figures_from_paired_marks(session, candidate, org, employer, assessors):
+    for _ in range(2):  # four scripts
+        sit(session, make_user(session, "candidate", org=org), org, employer)
+    a, b, _ = assessors
+    for marks in ([3, 2], [1, 1], [2, 2], [0, 1]):
+        mark_next(session, a, marks)
+    for marks in ([3, 2], [1, 2], [2, 2], [3, 2]):
+        mark_next(session, b, marks)
+    figures = services.reliability(session, a)
+    assert figures.agreement.pairs == 4
+    assert figures.agreement.exact == 0.5 and figures.agreement.adjacent == 0.75
+    # totals 5, 2, 4, 1 against 5, 3, 4, 5: differences 0, 1, 0, 4
+    assert figures.agreement.mean_absolute_difference == pytest.approx(1.25)
+    assert figures.kappa == pytest.approx(quadratic_weighted_kappa([5, 2, 4, 1], [5, 3, 4, 5], 0, 5))
+
+
+def final_and_released(session, assessors, marks=([2, 1], [2, 1])):
+    a, b, _ = assessors
+    for m in marks:
+        mark_next(session, a, m)
+    for m in marks:
+        mark_next(session, b, m)
+    services.release(session, "practitioner", None, NOW)
+    session.commit()
+
+
+def test_a_review_is_re_marked_by_a_moderator_who_has_not_marked_it_and_can_change_the_outcome(
+        session, candidate, org, employer, assessors, moderator):
+    sitting = sit(session, candidate, org, employer, right=False)
+    objective = 2 * Fraction(2, 3)  # each wrong ranking still earns 2 of its 6 near-miss points
+    final_and_released(session, assessors, marks=([3, 2], [3, 2]))
+    result = result_of(session, sitting)
+    assert result.passed is False and result.total == 10 + objective
+    script = scripts(session)[0]
+    later = NOW + timedelta(days=3)
+    with pytest.raises(MarkingRefused, match="reason"):
+        services.request_review(session, candidate, script, "Unfair", later)
+    services.request_review(session, candidate, script, "My plan section was not given credit for the safety plan.",
+                            later)
+    session.commit()
+    with pytest.raises(MarkingRefused, match="already"):
+        services.request_review(session, candidate, script, "Again, I would like another look please.", later)
+    assert services.take_next(session, assessors[0], later, "review") is None  # marked it already
+    review = mark_next(session, moderator, [0, 0], "review", "Re-marked: no analysis.", at=later)
+    assert review.purpose == "review"
+    request = session.scalar(select(ReviewRequest))
+    assert request.status == "completed" and request.mark_before == 5 and request.mark_after == 0
+    assert request.outcome_changed is False
+    assert result_of(session, sitting).total == 5 + objective
+
+
+def test_a_review_that_changes_the_outcome_is_recorded(session, candidate, org, employer, assessors, moderator):
+    sitting = sit(session, candidate, org, employer, right=True)
+    final_and_released(session, assessors, marks=([0, 0], [0, 0]))  # 10 of 20: not passed
+    assert result_of(session, sitting).passed is False
+    script = scripts(session)[0]
+    later = NOW + timedelta(days=1)
+    services.request_review(session, candidate, script, "The analysis section covered every risk named.", later)
+    mark_next(session, moderator, [3, 2], "review", "Full credit deserved.", at=later)
+    assert session.scalar(select(ReviewRequest)).outcome_changed is True
+    assert result_of(session, sitting).passed is True
+    from naas.models import AuditEvent
+
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "result.changed_on_review")) == 1
+
+
+def test_reviews_only_within_the_window_and_only_for_ones_own_answers(session, candidate, org, employer, assessors):
+    sit(session, candidate, org, employer)
+    script = scripts(session)[0]
+    with pytest.raises(MarkingRefused, match="released"):
+        services.request_review(session, candidate, script, "Please look at this again carefully.", NOW)
+    final_and_released(session, assessors)
+    too_late = NOW + timedelta(days=15)
+    with pytest.raises(MarkingRefused, match="within 14 days"):
+        services.request_review(session, candidate, script, "Please look at this again carefully.", too_late)
+    stranger = make_user(session, "candidate", org=org)
+    with pytest.raises(MarkingRefused, match="no such answer"):
+        services.request_review(session, stranger, script, "Please look at this again carefully.", NOW)

@@ -1,0 +1,123 @@
+"""The marking pages: blind, refused to the wrong people, and safe when assessors race."""
+from __future__ import annotations
+
+import re
+import threading
+
+from sqlalchemy import select
+
+from naas.models import Mark, Script
+
+from ..helpers import csrf_token, login, make_user
+from .conftest import sit
+
+
+def test_an_assessor_marks_through_the_pages_and_sees_nothing_that_identifies_the_candidate(
+        app, client, session, sitting, candidate, org, assessors, clock):
+    assessor = assessors[0]
+    login(client, assessor.email)
+    token = csrf_token(client, "/marking/")
+    taken = client.post("/marking/next", data={"csrf_token": token, "purpose": "marking"})
+    assert taken.status_code == 302
+    path = taken.headers["Location"]
+    page = client.get(path).get_data(as_text=True)
+    for identifying in (candidate.name, candidate.email, candidate.profile.registration_number, org.name):
+        assert identifying not in page
+    assert "A careful written analysis of risk." in page  # the answer
+    assert "The school rings." in page and "Analysis" in page  # the case and the rubric
+    assert "Model answer" in page
+    missing = client.post(path, data={"csrf_token": token, "action": "submit", "criterion-0": "2",
+                                      "comment": "Good."})
+    assert missing.status_code == 422 and "Give a mark" in missing.get_data(as_text=True)
+    done = client.post(path, data={"csrf_token": token, "action": "submit", "criterion-0": "2", "criterion-1": "1",
+                                   "comment": "Clear analysis, thin plan."})
+    assert done.status_code == 302
+    session.expire_all()
+    mark = session.scalar(select(Mark).where(Mark.assessor_id == assessor.id))
+    assert mark.status == "submitted" and mark.total == 3
+    queue = client.get("/marking/").get_data(as_text=True)
+    for identifying in (candidate.name, candidate.email, org.name):
+        assert identifying not in queue
+
+
+def test_the_second_marker_does_not_see_the_first_markers_marks(app, client, session, sitting, assessors, clock):
+    first, second = assessors[0], assessors[1]
+    login(client, first.email)
+    token = csrf_token(client, "/marking/")
+    path = client.post("/marking/next", data={"csrf_token": token}).headers["Location"]
+    client.post(path, data={"csrf_token": token, "action": "submit", "criterion-0": "3", "criterion-1": "2",
+                            "comment": "A distinctive first-marker comment."})
+    other = app.test_client()
+    login(other, second.email)
+    token = csrf_token(other, "/marking/")
+    page = None
+    for _ in range(2):
+        path = other.post("/marking/next", data={"csrf_token": token}).headers["Location"]
+        page = other.get(path).get_data(as_text=True)
+        assert "A distinctive first-marker comment." not in page
+
+
+def test_marking_pages_refuse_other_roles_and_other_assessors_marks(app, client, session, sitting, assessors,
+                                                                   candidate, clock):
+    login(client, assessors[0].email)
+    token = csrf_token(client, "/marking/")
+    path = client.post("/marking/next", data={"csrf_token": token}).headers["Location"]
+    other = app.test_client()
+    login(other, assessors[1].email)
+    assert other.get(path).status_code == 404
+    cand = app.test_client()
+    login(cand, candidate.email)
+    assert cand.get("/marking/").status_code == 403
+    assert cand.get(path).status_code == 403
+    assert cand.get("/admin/marking/").status_code == 403
+    token = csrf_token(other, "/marking/")
+    assert other.post("/marking/next", data={"csrf_token": token, "purpose": "moderation"}).status_code == 403
+    assert other.post("/marking/next", data={"purpose": "marking"}).status_code == 400  # no CSRF token
+
+
+def test_admin_sees_what_remains_and_release_is_refused_until_marking_is_done(app, client, session, sitting,
+                                                                            assessors, clock):
+    admin = make_user(session, "admin")
+    login(client, admin.email)
+    page = client.get("/admin/marking/").get_data(as_text=True)
+    assert "2 script(s) not finally marked" in page
+    token = csrf_token(client, "/admin/marking/")
+    refused = client.post("/admin/marking/practitioner/release", data={"csrf_token": token}, follow_redirects=True)
+    assert "nothing was released" in refused.get_data(as_text=True)
+    bad = client.post("/admin/marking/practitioner/settings", data={"csrf_token": token, "tolerance": "lots",
+                                                                    "review_window_days": "14",
+                                                                    "drift_threshold": "1"}, follow_redirects=True)
+    assert "nothing was changed" in bad.get_data(as_text=True)
+
+
+def test_racing_assessors_never_get_the_same_script(app, session, candidate, org, employer, assessors, other_org,
+                                                   clock):
+    for _ in range(3):
+        sit(session, make_user(session, "candidate", org=org), org, employer)
+    markers = assessors + [make_user(session, "assessor", org=other_org) for _ in range(5)]
+    taken: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def grab(user):
+        client = app.test_client()
+        login(client, user.email)
+        token = csrf_token(client, "/marking/")
+        for _ in range(3):
+            response = client.post("/marking/next", data={"csrf_token": token})
+            assert response.status_code == 302
+            match = re.search(r"/marking/marks/(\d+)", response.headers["Location"])
+            if match:
+                with lock:
+                    taken.append((user.id, match.group(1)))
+
+    threads = [threading.Thread(target=grab, args=(user,)) for user in markers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    session.expire_all()
+    open_marks = session.scalars(select(Mark).where(Mark.status == "allocated")).all()
+    scripts = [m.script_id for m in open_marks]
+    assert len(scripts) == len(set(scripts)) == 6  # six scripts, each held by exactly one assessor
+    for mark in open_marks:
+        assert session.get(Script, mark.script_id).held_by == mark.assessor_id

@@ -1,0 +1,83 @@
+"""A candidate sits a test in a real browser: keyboard only, answers saved as they change,
+leaving mid-stage and resuming, and the time announced without stealing focus."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from naas import db
+from naas.auth.services import create_user
+from naas.models import Endorsement, Organisation, Response
+
+from ..helpers import PASSWORD
+from .conftest import sign_in
+
+
+def endorsed_candidate(app):
+    with app.app_context():
+        org = Organisation(name="Browser Council")
+        db.session.add(org)
+        db.session.flush()
+        employer = create_user(db.session, email="emp@browser.test", name="Emp", roles=["employer"],
+                               password=PASSWORD, organisation=org)
+        candidate = create_user(db.session, email="cand@browser.test", name="Cand Idate", roles=["candidate"],
+                                password=PASSWORD, organisation=org, registration_number="SW555001")
+        db.session.add(Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier="practitioner",
+                                   endorsed_by=employer.id, created_at=datetime.now(UTC)))
+        db.session.commit()
+        return candidate.id
+
+
+def saved_answers(app, sitting_id):
+    with app.app_context():
+        return {r.form_item_id: r.answer for r in db.session.scalars(
+            select(Response).where(Response.sitting_id == sitting_id)) if r.answer not in (None, [], "")}
+
+
+def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page):
+    endorsed_candidate(live_app.app)
+    sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
+    page.get_by_role("link", name="Start the test").click()
+    page.get_by_role("button", name="Start the test now").click()
+    page.wait_for_url("**/stages/0")
+    sitting_id = int(page.url.split("/sittings/")[1].split("/")[0])
+
+    # answer the first question with the keyboard alone: tab to its first option, choose it with space
+    first = page.locator(".question").first
+    first_radio = first.locator("input[type=radio]").first
+    first_radio.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("document.getElementById('save-status').textContent.includes('saved')")
+    answers = saved_answers(live_app.app, sitting_id)
+    assert len(answers) == 1
+
+    # a written or ranking answer on the same page, typed or chosen by keyboard
+    ranking = page.locator(".question[data-type=ranking]").first
+    if ranking.count():
+        selects = ranking.locator("select")
+        for index in range(selects.count()):
+            selects.nth(index).focus()
+            selects.nth(index).select_option(str(index + 1))
+        page.wait_for_function("document.getElementById('save-status').textContent.includes('saved')")
+
+    # the time is announced politely and focus stays where the candidate is
+    assert page.locator("#timer-announce").get_attribute("aria-live") == "polite"
+    focused_before = page.evaluate("document.activeElement.id")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("document.activeElement.id") == focused_before
+
+    # leave mid-stage, come back: every saved answer is there
+    saved = saved_answers(live_app.app, sitting_id)
+    page.goto(f"{live_app.url}/dashboard")
+    page.get_by_role("link", name="Continue your test").click()
+    page.wait_for_url("**/stages/0")
+    assert first_radio.is_checked()
+    assert saved_answers(live_app.app, sitting_id) == saved
+
+    # move on with the keyboard: the stage locks
+    page.get_by_role("button", name="Save and continue to the next stage").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/stages/1")
+    page.goto(f"{live_app.url}/sittings/{sitting_id}/stages/0")
+    assert page.locator("fieldset.questions[disabled]").count() == 1

@@ -1,0 +1,37 @@
+"""Sign-in limits are kept in Redis when NAAS_REDIS_URL is set, so every worker shares them."""
+from __future__ import annotations
+
+import pytest
+
+from naas import create_app
+
+from .conftest import need_service
+from .helpers import login, make_user
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_client():
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+    except Exception as exc:  # any failure to reach it means: no Redis here
+        need_service("Redis", f"no Redis at {REDIS_URL} ({exc.__class__.__name__})")
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(app_config, session, redis_client):
+    config = {**app_config, "NAAS_REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL}
+    first_worker = create_app(config)
+    user = make_user(session, "candidate")
+    client = first_worker.test_client()
+    assert [login(client, user.email, "wrong").status_code for _ in range(3)] == [200, 200, 200]
+    assert redis_client.keys("LIMITS*")  # the counters live in Redis, not in the process
+    second_worker = create_app(config)  # another worker: a fresh process would start the same way
+    other = second_worker.test_client()
+    assert [login(other, user.email, "wrong").status_code for _ in range(3)] == [200, 200, 429]

@@ -165,14 +165,14 @@ def load_form(session: Session, form: TestForm) -> LoadedForm:
     return LoadedForm(tier, tuple(items), tuple(pages[p] for p in sorted(pages)))
 
 
-def load_form_item(session: Session, form: TestForm, form_item_id: int) -> LoadedItem | None:
+def load_form_item(session: Session, form_id: int, form_item_id: int) -> LoadedItem | None:
     """One item of a form, for a save: the same as load_form's entry, without the rest."""
     row = session.execute(
         select(FormItem, ItemVersion, ScenarioVersion)
         .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
         .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
         .options(defer(ScenarioVersion.spec))
-        .where(FormItem.form_id == form.id, FormItem.id == form_item_id)).first()
+        .where(FormItem.form_id == form_id, FormItem.id == form_item_id)).first()
     if row is None:
         return None
     form_item, item_version, scenario_version = row

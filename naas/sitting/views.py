@@ -164,7 +164,7 @@ def autosave(sitting_id: int):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("item"), int):
         return jsonify(error="invalid", message="The save was not understood."), 400
-    loaded = services.load_form_item(db.session, sitting.form, payload["item"])
+    loaded = services.load_form_item(db.session, sitting.form_id, payload["item"])
     if loaded is None:
         return jsonify(error="not_found", message="There is no such question in this test."), 404
     try:

@@ -33,7 +33,7 @@ class User(UserMixin, Base):
 
     organisation: Mapped[Organisation | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="joined", back_populates="user")  # one query per request
+        cascade="all, delete-orphan", lazy="selectin", back_populates="user")
     profile: Mapped[CandidateProfile | None] = relationship(
         back_populates="user", uselist=False, foreign_keys="CandidateProfile.user_id")
 

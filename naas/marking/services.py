@@ -43,11 +43,10 @@ class MarkingRefused(Exception):
 
 # -- settings ------------------------------------------------------------------------------
 def settings_for(session: Session, tier: str) -> TierSetting:
+    """The tier's settings, or the defaults (not stored: reading never writes)."""
     setting = session.get(TierSetting, tier)
     if setting is None:
         setting = TierSetting(tier=tier, tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(1))
-        session.add(setting)
-        session.flush()
     return setting
 
 
@@ -56,6 +55,8 @@ def update_settings(session: Session, tier: str, tolerance: Decimal, review_wind
     if tolerance < 0 or drift_threshold < 0 or review_window_days < 0:
         raise MarkingRefused("Settings cannot be negative.")
     setting = settings_for(session, tier)
+    if setting not in session:
+        session.add(setting)
     before = {"tolerance": str(setting.tolerance), "review_window_days": setting.review_window_days,
               "drift_threshold": str(setting.drift_threshold)}
     setting.tolerance, setting.review_window_days, setting.drift_threshold = tolerance, review_window_days, drift_threshold

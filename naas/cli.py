@@ -276,7 +276,7 @@ for _command in COMMANDS:
     main.add_command(_command)
 
 
-FEATURE_COMMANDS = ("naas.sitting.commands",)
+FEATURE_COMMANDS = ("naas.sitting.commands", "naas.employers.commands", "naas.certificates.commands")
 
 
 def load_feature_commands() -> None:

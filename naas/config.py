@@ -32,6 +32,12 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "NAAS_HTTPS": https,
         "NAAS_LOGIN_LIMIT": environ.get("NAAS_LOGIN_LIMIT", "10 per minute;30 per hour"),
         "NAAS_LOGIN_FAILURE_LIMIT": environ.get("NAAS_LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
+        # Certificates: the Ed25519 key (a PEM file's path, or base64 of its 32 raw bytes), who issues
+        # them, and how often one client may check a certificate.
+        "NAAS_SIGNING_KEY": environ.get("NAAS_SIGNING_KEY"),
+        "NAAS_SIGNING_RETIRED_KEYS": environ.get("NAAS_SIGNING_RETIRED_KEYS"),
+        "NAAS_ISSUER_NAME": environ.get("NAAS_ISSUER_NAME", "National Assessment and Accreditation System"),
+        "NAAS_VERIFY_LIMIT": environ.get("NAAS_VERIFY_LIMIT", "60 per minute;600 per hour"),
         # Cookies: never readable by scripts, not sent on cross-site posts, https-only where served so.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -59,6 +65,10 @@ def check(config: Mapping[str, Any], serving: bool) -> None:
             "or run the demo with `naas demo`.")
     if config.get("SECRET_KEY") and env == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("NAAS_SECRET_KEY is too short: use at least 32 random characters")
+    if serving and not config.get("NAAS_SIGNING_KEY") and env == "production":
+        raise ConfigError(
+            "NAAS_SIGNING_KEY is not set. Set it to the certificate signing key (make one with "
+            "`naas cert new-key`, or give the path of an Ed25519 PEM file), or run the demo with `naas demo`.")
 
 
 def environ() -> Mapping[str, str]:

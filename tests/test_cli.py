@@ -129,6 +129,7 @@ def test_bank_check_prints_a_summary_per_tier_and_area(naas, tmp_path):
 
 def test_the_commands_are_also_reachable_through_flask(app_config, tmp_path):
     env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
+           "NAAS_SIGNING_KEY": "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E=",  # a test key, signs nothing
            "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"]}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "naas", "bank", "check",
                              str(write_bank(tmp_path / "bank"))], capture_output=True, text=True, env=env)

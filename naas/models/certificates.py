@@ -8,6 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from naas.db import Base, UTCDateTime, utcnow
 
 
+def _tier_id_as_title(context) -> str:
+    return context.get_current_parameters()["tier"].capitalize()
+
+
 class Certificate(Base):
     """An accreditation at a tier, with an unguessable number and a signed record."""
 
@@ -18,6 +22,9 @@ class Certificate(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), unique=True)
     tier: Mapped[str] = mapped_column(String(32))
+    # The tier's title as the candidate was assessed under it: a check reads this row alone.
+    # Issuing always sets it; a row made without it (a test builder) gets the tier's id.
+    tier_title: Mapped[str] = mapped_column(String(200), default=_tier_id_as_title)
     holder_name: Mapped[str] = mapped_column(String(200))
     registration_number: Mapped[str] = mapped_column(String(16))
     issued_on: Mapped[date] = mapped_column(Date)

@@ -344,6 +344,10 @@ def release_results(session: Session, tier: str, actor_id: int | None, now: date
         result.released_by = actor_id
         audit.record(session, action="result.release", subject_type="result", subject_id=result.id,
                      actor_id=actor_id, now=now, data={"passed": result.passed, "total": str(result.total)})
+        if result.passed:
+            from naas.certificates.services import issue_for_result
+
+            issue_for_result(session, result, now)
     session.flush()
     return len(results)
 

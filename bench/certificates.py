@@ -1,0 +1,249 @@
+"""Benchmark: rendering certificates, and the verification API under load.
+
+Rendering (in this process): the first certificate (which parses the stylesheet and loads
+the fonts), then warm renders, against a blank page rendered through the same WeasyPrint
+setup (same fetcher, fonts and stylesheet) in the same run.
+
+Verification: a fresh PostgreSQL database with CERTIFICATES certificates issued through
+the real release, the app under gunicorn (sync workers) on 127.0.0.1, and CLIENTS closed-loop
+clients (spread over processes) asking GET /api/v1/certificates/<number> for random known
+numbers for SECONDS; /healthz of the same app (one SELECT 1) is driven the same way in the
+same run as the baseline. The load generator shares the machine's cores with the server.
+
+    python bench/certificates.py [--renders 50] [--certificates 200] [--seconds 20] [--workers 4]
+                                 [--clients 32] [--render-only]
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) for the load part. Run by hand;
+figures go to docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from naas import create_app, db  # noqa: E402
+from naas.auth.services import hash_password  # noqa: E402
+from naas.bank import check_bank  # noqa: E402
+from naas.bank_store import store_bank  # noqa: E402
+from naas.certificates.accreditation import Accreditation  # noqa: E402
+from naas.certificates.signing import new_key_text  # noqa: E402
+from naas.config import BUNDLED_BANK  # noqa: E402
+from naas.migrate import upgrade  # noqa: E402
+from naas.models import CandidateProfile, Certificate, Endorsement, Organisation, User, UserRole  # noqa: E402
+from naas.sitting.services import release_results, start_sitting, submit  # noqa: E402
+
+from autosave import ADMIN_URL, SECRET, free_port, percentile  # noqa: E402  (bench/, beside this file)
+
+def summary_ms(samples: list[float]) -> dict:
+    return {"n": len(samples), "median_ms": round(statistics.median(samples), 1),
+            "p95_ms": round(percentile(samples, 95), 1), "min_ms": round(min(samples), 1)}
+
+
+# -- rendering -------------------------------------------------------------------------------
+def bench_render(renders: int) -> dict:
+    from naas.certificates import render
+
+    tier = check_bank(BUNDLED_BANK).bank.tiers["practitioner"]
+    number = "NAAS-7K2M-Q9XD-4HT8B-E"
+    accreditation = Accreditation(
+        number=number, holder_name="Amara Okafor", registration_number="SW424242", tier=tier.id,
+        tier_title=tier.title, areas=tuple((a.code, a.title) for a in tier.areas),
+        issued_on=datetime(2026, 3, 12).date(), expires_on=datetime(2029, 3, 12).date(),
+        verify_url=f"https://naas.example.org/verify/{number}",
+        issuer_name="National Assessment and Accreditation System", issuer_url="https://naas.example.org")
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": SECRET,
+                          "NAAS_DATABASE_URL": f"sqlite:///{folder}/unused.sqlite3"})
+        with app.test_request_context():
+            def timed(make) -> tuple[float, int]:
+                start = time.perf_counter()
+                size = len(make())
+                return (time.perf_counter() - start) * 1000, size
+
+            first, size = timed(lambda: render.certificate_pdf(accreditation))
+            warm = [timed(lambda: render.certificate_pdf(accreditation))[0] for _ in range(renders)]
+            blank = [timed(render.blank_pdf)[0] for _ in range(renders)]
+    return {"first_render_ms": round(first, 1), "pdf_bytes": size, "warm": summary_ms(warm),
+            "blank_page": summary_ms(blank),
+            "ratio_warm_to_blank_median": round(statistics.median(warm) / statistics.median(blank), 1)}
+
+
+# -- verification under load ------------------------------------------------------------------
+def set_up(url: str, count: int, signing_key: str) -> list[str]:
+    """Certificates issued the way a release issues them; returns their numbers."""
+    upgrade(create_engine(url))
+    app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url,
+                      "NAAS_SIGNING_KEY": signing_key})
+    with app.app_context():
+        session = db.session
+        now = datetime.now(UTC) - timedelta(days=30)
+        store_bank(session, check_bank(BUNDLED_BANK).bank, source="bench", actor_id=None, now=now)
+        org = Organisation(name="Bench Council")
+        session.add(org)
+        session.flush()
+        password = hash_password("not used by the benchmark")
+        for n in range(count):
+            user = User(email=f"c{n}@bench.test", name=f"Candidate {n}", password_hash=password, organisation=org)
+            user.role_rows = [UserRole(role="candidate")]
+            session.add_all([user, CandidateProfile(user=user, registration_number=f"SW{700000 + n}")])
+            session.flush()
+            endorsement = Endorsement(candidate_id=user.id, organisation_id=org.id, tier="practitioner",
+                                      endorsed_by=user.id, created_at=now)
+            session.add(endorsement)
+            session.flush()
+            result = submit(session, start_sitting(session, user, endorsement, now), now, by="candidate")
+            result.status, result.passed = "final", True
+        release_results(session, "practitioner", actor_id=None, now=now + timedelta(days=1))
+        session.commit()
+        numbers = list(session.scalars(select(Certificate.number)))
+    app.extensions["naas.engine"].dispose()
+    return numbers
+
+
+def client_process(port: int, paths: list[str], threads: int, until: float, out) -> None:
+    """Closed loop: each thread sends its next request as soon as the last one is answered."""
+    samples: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def loop() -> None:
+        rng = random.Random()
+        mine, failed = [], {}
+        while time.time() < until:
+            path = rng.choice(paths)
+            start = time.perf_counter()
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", path, headers={"Accept": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                connection.close()
+                if response.status == 200:
+                    mine.append((time.perf_counter() - start) * 1000)
+                else:
+                    failed[str(response.status)] = failed.get(str(response.status), 0) + 1
+            except (OSError, http.client.HTTPException) as exc:
+                failed[type(exc).__name__] = failed.get(type(exc).__name__, 0) + 1
+        with lock:
+            samples.extend(mine)
+            for key, value in failed.items():
+                errors[key] = errors.get(key, 0) + value
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    out.put((samples, errors))
+
+
+def drive(port: int, paths: list[str], clients: int, seconds: float) -> dict:
+    processes = max(1, min(os.cpu_count() or 1, clients))
+    out = multiprocessing.Queue()
+    until = time.time() + seconds
+    started = time.perf_counter()
+    children = [multiprocessing.Process(target=client_process,
+                                        args=(port, paths, clients // processes, until, out))
+                for _ in range(processes)]
+    for child in children:
+        child.start()
+    samples, errors = [], {}
+    for _ in children:
+        part, failed = out.get()
+        samples += part
+        for key, value in failed.items():
+            errors[key] = errors.get(key, 0) + value
+    for child in children:
+        child.join()
+    elapsed = time.perf_counter() - started
+    return {"requests": len(samples), "errors": errors, "per_s": round(len(samples) / elapsed, 1),
+            "p50_ms": round(percentile(samples, 50), 1), "p95_ms": round(percentile(samples, 95), 1),
+            "p99_ms": round(percentile(samples, 99), 1)}
+
+
+def bench_verify(args: argparse.Namespace) -> dict:
+    name = f"naas_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    key = new_key_text()
+    server = None
+    try:
+        print(f"Issuing {args.certificates} certificates in {name} ...", flush=True)
+        numbers = set_up(url, args.certificates, key)
+        port = free_port()
+        env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url,
+               "NAAS_SIGNING_KEY": key, "NAAS_VERIFY_LIMIT": "1000000 per minute"}
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
+                                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "naas.wsgi:app"],
+                                  env=env, cwd=ROOT)
+        for _ in range(100):
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        drive(port, ["/healthz"], args.clients, 2)  # warm every worker
+        print(f"Driving /healthz, then the API, {args.seconds:g} s each ...", flush=True)
+        baseline = drive(port, ["/healthz"], args.clients, args.seconds)
+        api = drive(port, [f"/api/v1/certificates/{n}" for n in numbers], args.clients, args.seconds)
+        return {"gunicorn_workers": args.workers, "clients": args.clients, "certificates": len(numbers),
+                "healthz": baseline, "api": api,
+                "ratio_api_to_healthz_throughput": round(api["per_s"] / baseline["per_s"], 2)}
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--renders", type=int, default=50)
+    parser.add_argument("--certificates", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--clients", type=int, default=32, help="closed-loop clients")
+    parser.add_argument("--render-only", action="store_true")
+    args = parser.parse_args()
+    report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+              "command": " ".join(["python bench/certificates.py"] + sys.argv[1:])}
+    print(f"Rendering 1 + {args.renders} certificates and {args.renders} blank pages ...", flush=True)
+    report["render"] = bench_render(args.renders)
+    if not args.render_only:
+        report["verify"] = bench_verify(args)
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"certificates-{report['date'][:19].replace(':', '')}.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Verifying a certificate (anyone), downloading it (its holder, their employer, admins),
+the published public key, and revoking (admins)."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from naas import db
+from naas.auth import roles_required
+from naas.auth.decorators import public
+from naas.clock import now as clock_now
+from naas.extensions import limiter
+from naas.models import Certificate
+
+from . import services
+from .credentials import credential_jwt
+from .forms import NumberForm, RevokeForm
+from .render import certificate_pdf
+from .services import CertificateRefused, Lookup, uk_date
+from .status import status_of
+
+bp = Blueprint("certificates", __name__)
+admin_bp = Blueprint("certificates_admin", __name__, url_prefix="/admin/certificates")
+
+MALFORMED = ("That is not a certificate number. Certificate numbers look like NAAS-XXXX-XXXX-XXXXX-X: "
+             "the letters NAAS and 14 letters and digits.")
+TYPO = ("That number has a typing mistake: its last character, a check, does not match the rest. "
+        "Check each character against the certificate and try again.")
+UNKNOWN = "No certificate has this number."
+DAMAGED = ("The record of this certificate failed its integrity check, so it cannot be confirmed. "
+           "Do not rely on it; the service team has been told.")
+STATUS_CODES = {"malformed": 400, "typo": 422, "unknown": 404}
+
+
+def _verify_limit() -> str:
+    return current_app.config["NAAS_VERIFY_LIMIT"]
+
+
+# One allowance per client shared by the page, the form and the API: alternating between
+# them buys nothing.
+verify_limit = limiter.shared_limit(_verify_limit, scope="certificate-checks")
+
+
+def today() -> date:
+    return uk_date(clock_now())
+
+
+# -- verification, for anyone --------------------------------------------------------------
+@bp.route("/verify")
+@verify_limit
+@public
+def verify_form():
+    form = NumberForm(request.args)
+    if "number" not in request.args:
+        return render_template("certificates/verify_form.html", form=form)
+    if form.validate():
+        found = services.look_up(db.session, form.number.data)
+        if found.outcome in ("found", "unknown"):
+            return redirect(url_for("certificates.verify", number=found.number))
+        form.number.errors.append(MALFORMED if found.outcome == "malformed" else TYPO)
+        return render_template("certificates/verify_form.html", form=form), STATUS_CODES[found.outcome]
+    return render_template("certificates/verify_form.html", form=form), 400
+
+
+@bp.route("/verify/<number>")
+@verify_limit
+@public
+def verify(number: str):
+    found = services.look_up(db.session, number)
+    if found.outcome == "found" and number != found.number:
+        return redirect(url_for("certificates.verify", number=found.number), 301)
+    if found.outcome != "found":
+        message = {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
+        return render_template("certificates/verify.html", found=found, message=message), \
+            STATUS_CODES[found.outcome]
+    if not found.intact:
+        return render_template("certificates/verify.html", found=found, message=DAMAGED), 500
+    return render_template("certificates/verify.html", found=found, status=found.status(today()), today=today())
+
+
+@bp.route("/api/v1/certificates/<number>")
+@verify_limit
+@public
+def api(number: str):
+    found = services.look_up(db.session, number)
+    if found.outcome != "found":
+        message = {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
+        response = jsonify(error=found.outcome if found.outcome != "unknown" else "not_found", message=message)
+        response.status_code = STATUS_CODES[found.outcome]
+    elif not found.intact:
+        response = jsonify(error="integrity", message=DAMAGED)
+        response.status_code = 500
+    else:
+        response = jsonify(_api_body(found))
+    response.headers["Access-Control-Allow-Origin"] = "*"  # public facts: any site may check a number
+    return response
+
+
+def _api_body(found: Lookup) -> dict:
+    certificate = found.certificate
+    body = {"number": certificate.number, "holder_name": certificate.holder_name,
+            "registration_number": certificate.registration_number, "tier": certificate.tier,
+            "tier_title": found.tier_title, "status": found.status(today()),
+            "issued_on": certificate.issued_on.isoformat(), "expires_on": certificate.expires_on.isoformat()}
+    if certificate.revoked_at is not None:
+        body["revoked_on"] = uk_date(certificate.revoked_at).isoformat()
+        body["revocation_reason"] = certificate.revoked_reason
+    return body
+
+
+@bp.route("/.well-known/naas-signing-key.pem")
+@public
+def public_key_pem():
+    return Response(services.signing_key().public.pem(), mimetype="application/x-pem-file")
+
+
+@bp.route("/.well-known/jwks.json")
+@public
+def jwks():
+    return jsonify(keys=[key.jwk() for key in services.trusted_keys().values()])
+
+
+# -- downloads, for the holder, their employer and admins ---------------------------------------
+def _downloadable(number: str) -> Certificate:
+    """The certificate if this user may have it; 404 otherwise, whether or not it exists."""
+    certificate = services.find(db.session, number)
+    if certificate is None or not services.may_download(db.session, current_user, certificate):
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates/<number>.pdf")
+@roles_required("candidate", "employer", "admin")
+def pdf(number: str):
+    certificate = _downloadable(number)
+    body = certificate_pdf(services.accreditation_of(db.session, certificate))
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.number}.pdf"'})
+
+
+@bp.route("/certificates/<number>/credential.jwt")
+@roles_required("candidate", "employer", "admin")
+def credential(number: str):
+    certificate = _downloadable(number)
+    if certificate.revoked_at is not None:
+        # A credential is checked offline: a revoked one must never be signed afresh.
+        return render_template("error.html", status=410, title="Certificate revoked",
+                               message="This certificate has been revoked, so no credential can be "
+                                       "downloaded for it."), 410
+    token = credential_jwt(services.accreditation_of(db.session, certificate), services.signing_key())
+    return Response(token, mimetype="application/jwt", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.number}.jwt"'})
+
+
+# -- revocation, for admins ---------------------------------------------------------------------
+@admin_bp.route("/")
+@roles_required("admin")
+def index():
+    form = NumberForm(request.args)
+    if "number" in request.args and form.validate():
+        found = services.look_up(db.session, form.number.data)
+        if found.outcome == "found":
+            return redirect(url_for("certificates_admin.detail", number=found.number))
+        form.number.errors.append({"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome])
+    revoked = db.session.scalars(select(Certificate).where(Certificate.revoked_at.is_not(None))
+                                 .order_by(Certificate.revoked_at.desc()).limit(20)).all()
+    issued = db.session.scalars(select(Certificate).order_by(Certificate.id.desc()).limit(20)).all()
+    status = 200 if not form.errors else 422
+    return render_template("certificates/admin.html", form=form, revoked=revoked, issued=issued,
+                           today=today()), status
+
+
+@admin_bp.route("/<number>", methods=["GET", "POST"])
+@roles_required("admin")
+def detail(number: str):
+    certificate = services.find(db.session, number)
+    if certificate is None:
+        abort(404)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            services.revoke(db.session, certificate, form.reason.data, current_user.id, clock_now())
+        except CertificateRefused as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            flash(f"Certificate {certificate.number} is revoked. Verification shows it from now on.", "info")
+            return redirect(url_for("certificates_admin.detail", number=certificate.number))
+    accreditation = services.accreditation_of(db.session, certificate)
+    status = 200 if not form.errors else 422
+    return render_template("certificates/admin_detail.html", certificate=certificate, a=accreditation, form=form,
+                           status=status_of(certificate, today()), today=today()), status

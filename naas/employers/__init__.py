@@ -1,0 +1,36 @@
+"""Employers: endorsing staff, following their progress and accreditation, checking numbers
+in bulk; the candidate's consent to share their profile; set-password links; and the admin
+pages for organisations, employer users and the outbox."""
+from __future__ import annotations
+
+from flask import Flask
+
+from naas import db
+from naas.clock import now as utcnow
+from naas.home.views import admin_link, dashboard_panel
+
+from . import account, admin, staff, views
+
+__all__ = ["init_app"]
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+    admin_link(app, "employers_admin.organisations", "Organisations and employer accounts")
+    admin_link(app, "employers_admin.outbox", "Outbox: messages for people to receive")
+
+    @dashboard_panel(app, "employer", "employers/panel.html")
+    def _employer_panel(user):
+        if user.organisation_id is None:
+            return {"counts": {}, "total": 0}
+        now = utcnow()
+        staff.submit_overdue(db.session, user.organisation_id, now)
+        rows = staff.staff_rows(db.session, user.organisation_id, now.date())
+        db.session.commit()  # a sitting found past its deadline stays submitted
+        return {"counts": staff.status_counts(rows), "total": len(rows)}
+
+    @dashboard_panel(app, "candidate", "employers/candidate_panel.html")
+    def _candidate_panel(user):
+        return {"profile": user.profile}

@@ -1,0 +1,91 @@
+"""Admin pages: organisations and their employer users, and the outbox."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from naas import db
+from naas.auth import roles_required
+from naas.clock import now as utcnow
+from naas.models import Endorsement, Organisation, OutboxMessage, User, UserRole
+
+from . import services
+from .forms import KIND_LABELS, EmployerUserForm, OrganisationForm, show_refusal
+from .links import set_password_link
+from .services import Refused
+
+bp = Blueprint("employers_admin", __name__, url_prefix="/admin")
+
+OUTBOX_PAGE = 50
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@roles_required("admin")
+def organisations():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            organisation = services.create_organisation(db.session, form.name.data, form.kind.data,
+                                                        current_user.id, utcnow())
+        except Refused as exc:
+            show_refusal(form, exc)
+        else:
+            return redirect(url_for("employers_admin.organisation", organisation_id=organisation.id))
+    employers = dict(db.session.execute(
+        select(User.organisation_id, func.count()).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "employer").group_by(User.organisation_id)).all())
+    endorsements = dict(db.session.execute(
+        select(Endorsement.organisation_id, func.count()).where(Endorsement.withdrawn_at.is_(None))
+        .group_by(Endorsement.organisation_id)).all())
+    rows = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template("employers/admin_organisations.html", form=form, rows=rows, employers=employers,
+                           endorsements=endorsements, kinds=KIND_LABELS), (422 if form.errors else 200)
+
+
+def _organisation(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    return organisation
+
+
+def _organisation_page(organisation: Organisation, form: EmployerUserForm, invitation=None, status: int = 200):
+    users = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        User.organisation_id == organisation.id, UserRole.role == "employer").order_by(User.name)).all()
+    return render_template("employers/admin_organisation.html", organisation=organisation, users=users, form=form,
+                           invitation=invitation, kinds=KIND_LABELS), status
+
+
+@bp.route("/organisations/<int:organisation_id>")
+@roles_required("admin")
+def organisation(organisation_id: int):
+    return _organisation_page(_organisation(organisation_id), EmployerUserForm())
+
+
+@bp.route("/organisations/<int:organisation_id>/employers", methods=["POST"])
+@roles_required("admin")
+def add_employer(organisation_id: int):
+    organisation = _organisation(organisation_id)
+    form = EmployerUserForm()
+    if form.validate_on_submit():
+        try:
+            invitation = services.create_employer_user(
+                db.session, organisation, name=form.name.data, email=form.email.data, actor_id=current_user.id,
+                now=utcnow(), link_for=set_password_link)
+        except Refused as exc:
+            show_refusal(form, exc)
+        else:
+            return _organisation_page(organisation, EmployerUserForm(formdata=None), invitation)
+    return _organisation_page(organisation, form, status=422)
+
+
+@bp.route("/outbox")
+@roles_required("admin")
+def outbox():
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
+                                  .offset((page - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE)).all()
+    return render_template("employers/admin_outbox.html", messages=messages, page=page, total=total,
+                           pages=max((total + OUTBOX_PAGE - 1) // OUTBOX_PAGE, 1))

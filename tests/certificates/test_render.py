@@ -1,0 +1,111 @@
+"""The PDF certificate: what it says, its QR code, its page, and that it fetches nothing."""
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import date
+
+import pypdf
+import pytest
+import segno
+from weasyprint.urls import FatalURLFetchingError
+
+from naas import create_app
+from naas.certificates import render
+from naas.certificates.render import certificate_pdf, render_pdf
+
+from .test_signing import FACTS
+
+AREAS = (("P1", "Relationships and effective direct work"), ("P2", "Communication"),
+         ("P10", "Organisational context"))
+ACCREDITATION = replace(FACTS, areas=AREAS)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """Rendering needs the templates, not a database."""
+    folder = tmp_path_factory.mktemp("render")
+    return create_app({"NAAS_ENV": "testing", "SECRET_KEY": "t" * 40,
+                       "NAAS_DATABASE_URL": f"sqlite:///{folder}/unused.sqlite3"})
+
+
+@pytest.fixture(scope="module")
+def pdf(app):
+    with app.test_request_context():
+        return pypdf.PdfReader(io.BytesIO(certificate_pdf(ACCREDITATION)))
+
+
+def text_of(reader) -> str:
+    return " ".join(reader.pages[0].extract_text().split())
+
+
+def test_it_is_one_a4_landscape_page(pdf):
+    assert len(pdf.pages) == 1
+    box = pdf.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+
+
+def test_it_names_the_holder_their_registration_the_tier_and_what_it_certifies(pdf):
+    text = text_of(pdf)
+    assert "Amara Okafor" in text and "SW424242" in text
+    assert "Approved child and family practitioner" in text
+    assert "Knowledge and Skills Statement" in text
+    assert "P1 Relationships and effective direct work" in text and "P10 Organisational context" in text
+
+
+def test_it_states_the_dates_the_number_and_the_issuer(pdf):
+    text = text_of(pdf)
+    assert "Issued 12 March 2026".upper() in text.upper() and "Expires 12 March 2029".upper() in text.upper()
+    assert "NAAS-7K2M-Q9XD-4HT8B-E" in text
+    assert "National Assessment and Accreditation System" in text
+    assert "https://naas.example.org/verify/" in text
+
+
+def qr_content(image, candidates):
+    """Which of the candidate texts the embedded QR image encodes, module for module, at any error level."""
+    grey = image.convert("L")
+    for text in candidates:
+        for error in "LMQH":
+            matrix = segno.make(text, error=error, micro=False, boost_error=False).matrix
+            scale = grey.width // len(matrix)
+            if grey.width != scale * len(matrix):
+                continue
+            embedded = [[grey.getpixel((c * scale + scale // 2, r * scale + scale // 2)) < 128
+                         for c in range(len(matrix))] for r in range(len(matrix))]
+            if embedded == [[bool(v) for v in row] for row in matrix]:
+                return text
+    return None
+
+
+def test_the_qr_code_encodes_the_verification_url(pdf):
+    [image] = pdf.pages[0].images
+    other = FACTS.verify_url.replace("4HT8B-E", "4HT8C-3")
+    assert qr_content(image.image, [other, FACTS.verify_url]) == FACTS.verify_url
+
+
+def test_a_revoked_certificate_is_stamped_revoked_with_its_reason(app):
+    revoked = replace(ACCREDITATION, revoked_on=date(2026, 5, 1), revoked_reason="Issued in error.")
+    with app.test_request_context():
+        text = text_of(pypdf.PdfReader(io.BytesIO(certificate_pdf(revoked))))
+    assert "REVOKED" in text and "Revoked on 1 May 2026: Issued in error." in text
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:9/tracker.png", "https://example.org/font.ttf", "file:///etc/passwd",
+    "data:image/png;base64,iVBORw0KGgo=", "../../../../etc/hostname",
+])
+def test_rendering_refuses_anything_but_its_packaged_assets(url):
+    with pytest.raises(FatalURLFetchingError):
+        render_pdf(f'<img src="{url}" alt="">')
+
+
+def test_the_packaged_assets_are_served_to_the_renderer():
+    response = render.AssetFetcher().fetch((render.ASSETS / "emblem.svg").as_uri())
+    assert response.read().startswith(b"<svg")
+
+
+def test_a_name_with_markup_is_printed_as_text(app):
+    odd = replace(ACCREDITATION, holder_name='Zoë <img src="http://x/y"> O\'Brien-Ng')
+    with app.test_request_context():
+        text = text_of(pypdf.PdfReader(io.BytesIO(certificate_pdf(odd))))
+    assert 'Zoë <img src="http://x/y"> O\'Brien-Ng' in text

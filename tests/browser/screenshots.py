@@ -89,7 +89,16 @@ def build_world(app) -> dict:
         other = s.query(Endorsement).filter_by(candidate_id=people["sitting"].id).one()
         in_progress = sittings.start_sitting(s, people["sitting"], other, now - timedelta(minutes=20), seed=7)
         s.commit()
-        return {"result_sitting": sitting.id, "in_progress": in_progress.id}
+        numbers = [c.number for c in _certificates(s, people["candidate"].id)]
+        return {"result_sitting": sitting.id, "in_progress": in_progress.id, "certificate": numbers[0] if numbers else None}
+
+
+def _certificates(session, candidate_id):
+    try:
+        from naas.certificates.services import certificates_of
+    except ImportError:
+        return []
+    return certificates_of(session, candidate_id)
 
 
 def main() -> None:
@@ -141,6 +150,16 @@ def main() -> None:
         shot(assessor, "08-reliability", "/marking/reliability")
         employer = as_user("employer@example.org")
         shot(employer, "09-employer-dashboard", "/dashboard")
+        if "employers.staff_list" in app.view_functions:
+            shot(employer, "12-employer-staff", "/employer/staff")
+        if ids["certificate"]:
+            shot(public, "13-verify-certificate", f"/verify/{ids['certificate']}")
+            pdf = passed.request.get(f"{base}/certificates/{ids['certificate']}.pdf")
+            pdf_path = workdir / "certificate.pdf"
+            pdf_path.write_bytes(pdf.body())
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf_path), str(OUT / "14-certificate")],
+                           check=True)
+            shots.append("14-certificate")
         admin = as_user("admin@example.org")
         shot(admin, "10-admin-marking", "/admin/marking/")
         shot(admin, "11-admin-dashboard", "/dashboard")

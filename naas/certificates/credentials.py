@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from .accreditation import Accreditation
-from .numbers import NumberError, parse_number
+from .numbers import parse_number
 from .signing import PublicKey, SigningKey, b64url, b64url_decode
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2",

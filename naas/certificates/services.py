@@ -91,7 +91,8 @@ def issue_for_result(session: Session, result: Result, now: datetime) -> Certifi
     tier = tier_from_version(session.get(TierVersion, sitting.form.tier_version_id))
     issued_on = uk_date(now)
     certificate = Certificate(
-        number=_unused_number(session), candidate_id=candidate.id, result_id=result.id, tier=tier.id, tier_title=tier.title,
+        number=_unused_number(session), candidate_id=candidate.id, result_id=result.id, tier=tier.id,
+        tier_title=tier.title,
         holder_name=candidate.name, registration_number=candidate.profile.registration_number,
         issued_on=issued_on, expires_on=add_years(issued_on, tier.validity_years), created_at=now)
     key = signing_key(session)
@@ -127,8 +128,8 @@ def find(session: Session, number: str) -> Certificate | None:
 
 # What a check reads: the certificate's own facts, not the whole row (this is the hot path).
 CHECKED = (Certificate.number, Certificate.holder_name, Certificate.registration_number, Certificate.tier,
-           Certificate.tier_title, Certificate.issued_on, Certificate.expires_on, Certificate.revoked_at, Certificate.revoked_reason,
-           Certificate.signed_record, Certificate.signature)
+           Certificate.tier_title, Certificate.issued_on, Certificate.expires_on, Certificate.revoked_at,
+           Certificate.revoked_reason, Certificate.signed_record, Certificate.signature)
 
 
 _CHECK = select(*CHECKED).where(Certificate.number == bindparam("number"))  # built once: it is the hot path

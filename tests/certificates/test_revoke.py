@@ -9,7 +9,7 @@ from naas.certificates import services
 from naas.certificates.services import CertificateRefused
 from naas.models import AuditEvent
 
-from ..helpers import csrf_token, make_user
+from ..helpers import csrf_token
 from .conftest import START, certificate_of, reloaded
 from .test_verify import typo_of
 
@@ -70,7 +70,9 @@ def test_revoking_without_a_csrf_token_is_refused(admin_client, session, certifi
 def test_only_admins_reach_the_revocation_pages(signed_in_as, session, employer, certificate):
     client = signed_in_as(employer)
     assert client.get("/admin/certificates/").status_code == 403
-    assert client.post(revoke_page(certificate), data={"reason": REASON}).status_code in (400, 403)
+    token = csrf_token(client, "/dashboard")
+    assert client.post(revoke_page(certificate), data={"reason": REASON, "csrf_token": token}).status_code == 403
+    assert reloaded(session, certificate).revoked_at is None
 
 
 def test_an_unknown_certificate_page_is_404(admin_client):

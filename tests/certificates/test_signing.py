@@ -21,7 +21,8 @@ from naas.config import ConfigError
 FACTS = Accreditation(
     number="NAAS-7K2M-Q9XD-4HT8B-E", holder_name="Amara Okafor", registration_number="SW424242",
     tier="practitioner", tier_title="Approved child and family practitioner", areas=(("P1", "Relationships"),),
-    issued_on=date(2026, 3, 12), expires_on=date(2029, 3, 12), verify_url="https://naas.example.org/verify/NAAS-7K2M-Q9XD-4HT8B-E",
+    issued_on=date(2026, 3, 12), expires_on=date(2029, 3, 12),
+    verify_url="https://naas.example.org/verify/NAAS-7K2M-Q9XD-4HT8B-E",
     issuer_name="National Assessment and Accreditation System", issuer_url="https://naas.example.org")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from naas import db
@@ -43,12 +44,12 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page):
     page.wait_for_url("**/stages/0")
     sitting_id = int(page.url.split("/sittings/")[1].split("/")[0])
 
-    # answer the first question with the keyboard alone: tab to its first option, choose it with space
-    first = page.locator(".question").first
-    first_radio = first.locator("input[type=radio]").first
+    # answer the first choice question with the keyboard alone: focus its first option, choose it with space
+    # (every scenario's first stage has a single or multiple item; which comes first depends on the form)
+    first_radio = page.locator(".question input[type=radio], .question input[type=checkbox]").first
     first_radio.focus()
     page.keyboard.press("Space")
-    page.wait_for_function("document.getElementById('save-status').textContent.includes('saved')")
+    expect(page.locator("#save-status")).to_contain_text("All answers saved")
     answers = saved_answers(live_app.app, sitting_id)
     assert len(answers) == 1
 
@@ -59,7 +60,7 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page):
         for index in range(selects.count()):
             selects.nth(index).focus()
             selects.nth(index).select_option(str(index + 1))
-        page.wait_for_function("document.getElementById('save-status').textContent.includes('saved')")
+        expect(page.locator("#save-status")).to_contain_text("All answers saved")
 
     # the time is announced politely and focus stays where the candidate is
     assert page.locator("#timer-announce").get_attribute("aria-live") == "polite"

@@ -37,6 +37,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = "not-serving"  # commands only: no sessions are signed
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["NAAS_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["NAAS_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     csrf.init_app(app)

@@ -28,6 +28,11 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
             "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"),
         "NAAS_BANK_PATH": environ.get("NAAS_BANK_PATH", str(BUNDLED_BANK)),
         "NAAS_REDIS_URL": environ.get("NAAS_REDIS_URL"),
+        # How many reverse proxies (load balancer, ingress) stand in front of the app. Only then
+        # are X-Forwarded-For and X-Forwarded-Proto believed: the client address that rate limits
+        # count, and whether the request came over https. 0 (the default) ignores them, so a
+        # client cannot dodge a limit by making the header up.
+        "NAAS_PROXY_HOPS": _whole_number(environ, "NAAS_PROXY_HOPS", 0),
         "NAAS_BASE_URL": base_url,
         "NAAS_HTTPS": https,
         "NAAS_LOGIN_LIMIT": environ.get("NAAS_LOGIN_LIMIT", "10 per minute;30 per hour"),
@@ -51,6 +56,15 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "WTF_CSRF_SSL_STRICT": https,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
+
+
+def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > 10:
+        raise ConfigError(f"{name} is {raw!r}; it must be a whole number from 0 to 10")
+    return int(raw)
 
 
 def check(config: Mapping[str, Any], serving: bool) -> None:

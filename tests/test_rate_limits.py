@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from naas import create_app
+from naas.certificates.numbers import new_number
 
 from .conftest import need_service
 from .helpers import login, make_user
@@ -25,9 +26,19 @@ def redis_client():
     client.flushdb()
 
 
-def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(app_config, session, redis_client):
-    config = {**app_config, "NAAS_REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL}
+@pytest.fixture
+def redis_from_the_environment(monkeypatch, redis_client):
+    """NAAS_REDIS_URL set the way an operator sets it, and nothing else."""
+    monkeypatch.setenv("NAAS_REDIS_URL", REDIS_URL)
+    return redis_client
+
+
+def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(app_config, session,
+                                                                       redis_from_the_environment):
+    config = app_config
     first_worker = create_app(config)
+    assert first_worker.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    redis_client = redis_from_the_environment
     user = make_user(session, "candidate")
     client = first_worker.test_client()
     assert [login(client, user.email, "wrong").status_code for _ in range(3)] == [200, 200, 200]
@@ -35,3 +46,16 @@ def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(app_confi
     second_worker = create_app(config)  # another worker: a fresh process would start the same way
     other = second_worker.test_client()
     assert [login(other, user.email, "wrong").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_certificate_checks_share_one_allowance_across_workers_through_redis(app_config,
+                                                                            redis_from_the_environment):
+    config = {**app_config, "NAAS_VERIFY_LIMIT": "3 per minute"}
+    first, second = create_app(config), create_app(config)
+    number = new_number()
+    statuses = [first.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)]
+    statuses += [second.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)]
+    assert statuses == [404, 404, 404, 429]
+    assert redis_from_the_environment.keys("LIMITS*certificate-checks*")
+    for app in (first, second):
+        app.extensions["naas.engine"].dispose()

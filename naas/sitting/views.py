@@ -92,6 +92,10 @@ def stage(sitting_id: int, page: int):
             flash("That stage is locked because you have moved on: its answers were not changed.", "error")
             return redirect(url_for("sitting.stage", sitting_id=sitting.id, page=sitting.current_stage))
         problems = _save_page(sitting, form.page_items(page), request.form, now)
+        if problems:
+            # Every valid answer on the page is saved even though the page answers 422, which
+            # the request handler would otherwise roll back whole.
+            db.session.commit()
         action = request.form.get("action", "save")
         if not problems:
             if action == "continue":
@@ -110,7 +114,6 @@ def stage(sitting_id: int, page: int):
         "sitting/stage.html", sitting=sitting, form=form, page=page, scenario=scenario,
         stage=scenario.stages[stage_index], stage_index=stage_index, items=form.page_items(page),
         responses=responses, locked=page < sitting.current_stage, problems=problems, now=now,
-        posted=request.form if problems else None,
         scenario_number=list(dict.fromkeys(s.id for s, _ in form.pages)).index(scenario.id) + 1,
         scenario_count=len({s.id for s, _ in form.pages}),
     ), (200 if not problems else 422)

@@ -7,6 +7,10 @@
   var form = document.getElementById("stage-form");
   var statusBox = document.getElementById("save-status");
 
+  // A page post with a problem comes back with an error summary: take the reader to it.
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
+
   function say(message) {
     if (statusBox) { statusBox.textContent = message; }
   }

@@ -276,3 +276,22 @@ def test_a_resit_waits_for_resit_wait_days_after_a_fail_and_draws_unseen_scenari
     first = {fi.scenario_version_id for fi in session.get(Sitting, first_id).form.items}
     second = {fi.scenario_version_id for fi in session.get(Sitting, second_id).form.items}
     assert not first & second  # four scenarios, two per form: the resit gets the two unseen
+
+
+def test_a_page_post_with_one_bad_answer_keeps_every_valid_answer_and_lists_the_problem(signed_in, session,
+                                                                                         endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    single, multiple, ranking = items
+    data = {"csrf_token": csrf_token(signed_in, "/dashboard"), "action": "continue",
+            f"q{single}": "a", f"q{multiple}": ["a", "b", "c"], f"seq{single}": "1", f"seq{multiple}": "1",
+            f"seq{ranking}": "1", f"q{ranking}.a": "2", f"q{ranking}.b": "1", f"q{ranking}.c": "3"}
+    response = signed_in.post(f"/sittings/{sitting_id}/stages/0", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary" role="alert"' in page and f'href="#question-{multiple}"' in page
+    assert "<title>Error:" in page
+    saved = stored(session, sitting_id)
+    assert saved[single].answer == "a" and saved[ranking].answer == {"a": 2, "b": 1, "c": 3}
+    assert saved[multiple].answer is None
+    assert session.get(Sitting, sitting_id).current_stage == 0  # a page with a problem does not move on

@@ -64,6 +64,24 @@ def live_app(sqlite_template, tmp_path, bundled_bank):
     app.extensions["naas.engine"].dispose()
 
 
+@pytest.fixture(scope="session")
+def axe_runner():
+    """axe-core, run inside the page (it ships in the package: nothing is downloaded)."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        need_service("axe", "the axe-playwright-python package is not installed")
+    return Axe()
+
+
+@pytest.fixture(scope="session")
+def expect(browser):
+    """Playwright's retrying assertions (browser first, so a missing Playwright is reported once)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from axe_playwright_python.sync_playwright import Axe
-
 from naas import db
 from naas.auth.services import create_user
 from naas.models import Organisation
@@ -28,8 +26,8 @@ def employer_and_admin(app):
         db.session.commit()
 
 
-def no_serious_violations(page):
-    violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+def no_serious_violations(page, axe_runner):
+    violations = [v for v in axe_runner.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert violations == [], [(v["id"], [n["html"] for n in v["nodes"]]) for v in violations]
 
 
@@ -37,15 +35,15 @@ def sign_out(page):
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_endorse_set_a_password_share_and_check_in_bulk(live_app, page, tmp_path):
+def test_endorse_set_a_password_share_and_check_in_bulk(live_app, page, tmp_path, axe_runner):
     employer_and_admin(live_app.app)
     url = live_app.url
     sign_in(page, url, "emp@browser.test", PASSWORD)
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.get_by_role("link", name="Endorse a member of staff").click()
     page.get_by_role("button", name="Endorse").click()  # empty: every field is reported
     assert page.get_by_role("heading", name="There is a problem").is_visible()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.get_by_label("Full name").fill("Nia Evans")
     page.get_by_label("Email address").fill("nia@browser.test")
     page.get_by_label("Social Work England registration number").fill("sw 246810")
@@ -54,19 +52,19 @@ def test_endorse_set_a_password_share_and_check_in_bulk(live_app, page, tmp_path
     link = page.get_by_label("Set-password link for nia@browser.test").input_value()
     assert link.startswith("http://127.0.0.1/set-password/")  # on NAAS_BASE_URL, which has no port here
     link = url + urlsplit(link).path
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
 
     page.get_by_role("link", name="Go to your staff").click()
     assert page.get_by_role("link", name="Nia Evans").is_visible()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.get_by_role("link", name="Nia Evans").click()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     sign_out(page)
 
     page.goto(link)
     page.get_by_label("New password").fill(NEW_PASSWORD)
     page.get_by_label("Type the password again").fill(NEW_PASSWORD)
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.get_by_role("button", name="Set password").click()
     page.wait_for_url(f"{url}/login")
     sign_in(page, url, "nia@browser.test", NEW_PASSWORD)
@@ -74,10 +72,10 @@ def test_endorse_set_a_password_share_and_check_in_bulk(live_app, page, tmp_path
     page.get_by_label("Yes, share my profile").check()
     page.get_by_role("button", name="Save your choice").click()
     assert page.get_by_text("Your employer can now see your profile").is_visible()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.goto(link)
     assert page.get_by_role("heading", name="This link cannot be used").is_visible()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.goto(f"{url}/dashboard")
     sign_out(page)
 
@@ -88,14 +86,14 @@ def test_endorse_set_a_password_share_and_check_in_bulk(live_app, page, tmp_path
     page.get_by_label("CSV file").set_input_files(str(numbers))
     page.get_by_role("button", name="Check", exact=True).click()
     assert page.get_by_text("Line 3 (not a number)").is_visible()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     sign_out(page)
 
     sign_in(page, url, "admin@browser.test", PASSWORD)
     page.get_by_role("link", name="Organisations and employer accounts").click()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.get_by_role("link", name="Browser Council").click()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)
     page.goto(f"{url}/admin/outbox")
     assert page.get_by_text("nia@browser.test").first.is_visible()
-    no_serious_violations(page)
+    no_serious_violations(page, axe_runner)

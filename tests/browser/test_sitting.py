@@ -2,14 +2,13 @@
 leaving mid-stage and resuming, and the time announced without stealing focus."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from playwright.sync_api import expect
 from sqlalchemy import select
 
 from naas import db
 from naas.auth.services import create_user
-from naas.models import Endorsement, Organisation, Response
+from naas.models import Endorsement, Organisation, Response, Sitting
 
 from ..helpers import PASSWORD
 from .conftest import sign_in
@@ -36,7 +35,7 @@ def saved_answers(app, sitting_id):
             select(Response).where(Response.sitting_id == sitting_id)) if r.answer not in (None, [], "")}
 
 
-def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page):
+def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expect):
     endorsed_candidate(live_app.app)
     sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
     page.get_by_role("link", name="Start the test").click()
@@ -82,3 +81,24 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page):
     page.wait_for_url("**/stages/1")
     page.goto(f"{live_app.url}/sittings/{sitting_id}/stages/0")
     assert page.locator("fieldset.questions[disabled]").count() == 1
+
+
+def test_the_time_left_is_announced_politely_without_moving_focus(live_app, page, expect):
+    endorsed_candidate(live_app.app)
+    sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
+    page.get_by_role("link", name="Start the test").click()
+    page.get_by_role("button", name="Start the test now").click()
+    page.wait_for_url("**/stages/0")
+    with live_app.app.app_context():  # the test has run for a while: 5 minutes and 4 seconds are left
+        sitting = db.session.scalar(select(Sitting))
+        sitting.deadline = datetime.now(UTC) + timedelta(minutes=5, seconds=4)
+        db.session.commit()
+    page.reload()
+    announcer = page.locator("#timer-announce")
+    expect(announcer).to_have_text("6 minutes remaining.")
+    focused = page.locator(".question input, .question select, .question textarea").first
+    focused.focus()
+    expect(announcer).to_have_text("5 minutes remaining.", timeout=10000)  # crossing the 5-minute mark
+    assert focused.evaluate("element => element === document.activeElement")
+    assert announcer.get_attribute("aria-live") == "polite"
+    expect(page.locator("#time-left")).to_contain_text("4 min")

@@ -392,22 +392,36 @@ def reviewable_scripts(session: Session, sitting: Sitting) -> list[Script]:
     return list(session.scalars(select(Script).where(Script.sitting_id == sitting.id).order_by(Script.id)))
 
 
+ALREADY_ASKED = "You have already asked for a review of this answer."
+
+
+def released_result(session: Session, script: Script) -> Result | None:
+    """The script's result if it has been released to the candidate, else None."""
+    result = session.scalar(select(Result).where(Result.sitting_id == script.sitting_id))
+    return result if result is not None and result.released_at is not None else None
+
+
 def request_review(session: Session, candidate: User, script: Script, reason: str, now: datetime) -> ReviewRequest:
     if script.candidate_id != candidate.id:
         raise MarkingRefused("There is no such answer.")
-    result = session.scalar(select(Result).where(Result.sitting_id == script.sitting_id))
-    if result is None or result.released_at is None:
+    result = released_result(session, script)
+    if result is None:
         raise MarkingRefused("You can ask for a review once your result is released.")
     window = settings_for(session, script.tier).review_window_days
     if now > result.released_at + timedelta(days=window):
         raise MarkingRefused(f"Reviews can be asked for within {window} days of the release of results.")
-    if session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id)) is not None:
-        raise MarkingRefused("You have already asked for a review of this answer.")
+    if review_of(session, script) is not None:
+        raise MarkingRefused(ALREADY_ASKED)
     if len(reason.strip()) < 20:
         raise MarkingRefused("Give your reason for the review in a sentence or two (at least 20 characters).")
     request = ReviewRequest(script_id=script.id, candidate_id=candidate.id, reason=reason.strip(), requested_at=now,
                             status="open", mark_before=script.final_mark)
-    session.add(request)
+    try:
+        # a double submit can pass the check above twice: the unique script_id settles it
+        with session.begin_nested():
+            session.add(request)
+    except IntegrityError:
+        raise MarkingRefused(ALREADY_ASKED) from None
     script.status = "review"
     script.queued_at = now
     audit.record(session, action="review.request", subject_type="script", subject_id=script.reference,

@@ -86,10 +86,11 @@ def request_review(reference: str):
     script = db.session.scalar(select(Script).where(Script.reference == reference))
     if script is None or script.candidate_id != current_user.id:
         abort(404)
+    if services.released_result(db.session, script) is None:
+        abort(404)  # nothing about a mark is shown before results are released
     sitting = db.session.get(Sitting, script.sitting_id)
-    existing = services.review_of(db.session, script)
     error = None
-    if request.method == "POST" and existing is None:
+    if request.method == "POST":
         try:
             services.request_review(db.session, current_user, script, request.form.get("reason", ""), clock_now())
         except MarkingRefused as exc:
@@ -100,7 +101,7 @@ def request_review(reference: str):
             return redirect(url_for("sitting.result", sitting_id=sitting.id))
     view = services.script_view(db.session, script)
     return render_template("marking/request_review.html", script=script, view=view, sitting=sitting,
-                           existing=existing, error=error), (422 if error else 200)
+                           existing=services.review_of(db.session, script), error=error), (422 if error else 200)
 
 
 # -- admin ---------------------------------------------------------------------------------------

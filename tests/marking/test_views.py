@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, func, insert, select
 
-from naas.models import Mark, Script
+from naas.marking import services
+from naas.models import Mark, ReviewRequest, Script
 
 from ..helpers import csrf_token, login, make_user
-from .conftest import sit
+from .conftest import START, sit
 
 
 def test_an_assessor_marks_through_the_pages_and_sees_nothing_that_identifies_the_candidate(
@@ -121,3 +123,53 @@ def test_racing_assessors_never_get_the_same_script(app, session, candidate, org
     assert len(scripts) == len(set(scripts)) == 6  # six scripts, each held by exactly one assessor
     for mark in open_marks:
         assert session.get(Script, mark.script_id).held_by == mark.assessor_id
+
+
+def final_marks(session, assessors, released: bool, at=START + timedelta(hours=2)):
+    """Both scripts marked twice within tolerance; released when asked."""
+    for assessor in assessors[:2]:
+        while (mark := services.take_next(session, assessor, at)) is not None:
+            services.record_mark(session, mark, assessor, [2, 1], "Marked against the rubric.", submit=True, now=at)
+            session.commit()
+    if released:
+        services.release(session, "practitioner", None, at)
+        session.commit()
+
+
+def test_the_review_page_shows_no_mark_before_results_are_released(app, client, session, sitting, candidate,
+                                                                  assessors, clock):
+    final_marks(session, assessors, released=False)
+    script = session.scalar(select(Script).where(Script.candidate_id == candidate.id))
+    assert script.status == "final"
+    login(client, candidate.email)
+    assert client.get(f"/marking/reviews/{script.reference}").status_code == 404
+
+
+def test_asking_for_a_review_twice_at_once_gives_a_clear_message(app, client, session, sitting, candidate,
+                                                                assessors, clock):
+    final_marks(session, assessors, released=True)
+    clock.advance(days=1)
+    script = session.scalar(select(Script).where(Script.candidate_id == candidate.id))
+    login(client, candidate.email)
+    path = f"/marking/reviews/{script.reference}"
+    token = csrf_token(client, path)
+
+    landed = []
+
+    def the_other_request_lands_first(request_session, _context, _instances):
+        # the double submit's twin passed the same check and is stored just before this one
+        if not landed and any(isinstance(o, ReviewRequest) for o in request_session.new):
+            landed.append(True)
+            with app.extensions["naas.engine"].begin() as connection:
+                connection.execute(insert(ReviewRequest).values(
+                    script_id=script.id, candidate_id=candidate.id, reason="The first of two clicks.",
+                    requested_at=clock(), status="open"))
+
+    event.listen(app.extensions["naas.db"], "before_flush", the_other_request_lands_first)
+    again = client.post(path, data={"csrf_token": token,
+                                    "reason": "The plan section was not given credit for the safety plan."})
+    event.remove(app.extensions["naas.db"], "before_flush", the_other_request_lands_first)
+    assert landed and again.status_code == 422
+    assert "You have already asked for a review of this answer." in again.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(ReviewRequest)) == 1

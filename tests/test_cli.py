@@ -144,3 +144,25 @@ def test_db_upgrade_creates_a_fresh_sqlite_database(tmp_path):
                             env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "new.sqlite3").exists()
+
+
+def scenario_versions(url):
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        n = connection.execute(text("SELECT count(*) FROM scenario_versions")).scalar()
+    engine.dispose()
+    return n
+
+
+@pytest.mark.parametrize("file, before, after", [
+    ("practitioner/p-one.yaml", "version: 1\n", "version: 100000000000000000000000\n"),
+    ("tiers.yaml", "pass_mark_percent: 60\n", "pass_mark_percent: .nan\n"),
+])
+def test_bank_load_refuses_numbers_the_database_cannot_store(naas, app_config, tmp_path, file, before, after):
+    root = write_bank(tmp_path / "bank")
+    path = root / file
+    path.write_text(path.read_text().replace(before, after))
+    result = naas("bank", "load", str(root))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{file}:" in result.stdout and "must be" in result.stdout
+    assert scenario_versions(app_config["NAAS_DATABASE_URL"]) == 0

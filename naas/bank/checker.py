@@ -6,6 +6,7 @@ or a list of problems, each with the file and line it concerns and what to do ab
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,51 @@ BLUEPRINT_FIELDS = ("scenarios", "min_items_per_area", "total_marks")
 SCENARIO_FIELDS = ("id", "tier", "version", "status", "title", "summary", "stages")
 SCENARIO_REQUIRED = ("id", "tier", "version", "status", "title", "stages")
 STAGE_FIELDS = ("id", "narrative", "items")
+
+# Upper bounds: generous for any real test, and small enough that every value fits the
+# database's columns (32-bit integers) and keeps form assembly quick.
+MAX_VERSION = 2**31 - 1
+LIMITS = {  # field: (lowest, highest)
+    "time_limit_minutes": (1, 24 * 60),
+    "validity_years": (1, 50),
+    "resit_wait_days": (0, 10 * 366),
+    "pass_mark_percent": (0, 100),
+    "domain_floor_percent": (0, 100),
+    "scenarios": (1, 100),
+    "min_items_per_area": (0, 1000),
+    "total_marks": (1, 10_000),
+}
+MAX_ITEM_MARKS = 100
+MAX_SCENARIO_ID = 120  # the width of scenario_versions.scenario_id
+MAX_ITEM_ID = 140  # the width of item_versions.item_id
+MAX_TITLE = 300  # the width of scenario_versions.title
+
+
+def unstorable(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
+    """The first value the database could not store as JSON exactly (NaN, infinity, a
+    whole number beyond 64 bits, a date), with its path; None if there is none.
+
+    The checks above catch each of these where a field is known; this is the backstop
+    that keeps anything they miss out of `bank load`."""
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            found = unstorable(child, path + (key,))
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        for index, child in enumerate(value):
+            found = unstorable(child, path + (index,))
+            if found:
+                return found
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, f"{value!r} is not a number that can be stored: write a finite number"
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        return path, f"{value} is too large a number to store"
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        return path, f"{value!r} cannot be stored: write it as text (in quotes)"
+    return None
 
 
 @dataclass
@@ -73,22 +119,39 @@ class _Checker:
                 self.add(doc, where, f"missing required field '{key}' in {what}")
         return True
 
-    def number(self, doc: Document, where: tuple, value: Any, what: str, low: float = 1,
-               high: float | None = None, whole: bool = True) -> None:
+    def number(self, doc: Document, where: tuple, value: Any, what: str, low: float, high: float,
+               whole: bool = True) -> None:
+        """A whole (or, if not `whole`, finite decimal) number from `low` to `high`; true and
+        false are not numbers, whatever YAML and Python think."""
         kinds = (int,) if whole else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
+        if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
             self.add(doc, where, f"{what} must be a {'whole ' if whole else ''}number, not {value!r}")
-        elif value < low or (high is not None and value > high):
-            limit = f"from {low} to {high}" if high is not None else f"at least {low}"
-            self.add(doc, where, f"{what} must be {limit}, not {value}")
+        elif not low <= value <= high:
+            self.add(doc, where, f"{what} must be from {low} to {high}, not {value}")
 
-    def text(self, doc: Document, where: tuple, value: Any, what: str) -> None:
+    def limited(self, doc: Document, where: tuple, spec: Mapping, name: str, whole: bool = True) -> None:
+        if name in spec:
+            low, high = LIMITS[name]
+            self.number(doc, where + (name,), spec[name], name, low, high, whole)
+
+    def storable(self, doc: Document) -> bool:
+        found = unstorable(doc.data)
+        if found:
+            self.add(doc, *found)
+        return found is None
+
+    def text(self, doc: Document, where: tuple, value: Any, what: str, longest: int | None = None) -> None:
         if not isinstance(value, str) or not value.strip():
             self.add(doc, where, f"{what} must be non-empty text")
+        elif longest is not None and len(value) > longest:
+            self.add(doc, where, f"{what} is {len(value)} characters long; the limit is {longest}")
 
-    def ident(self, doc: Document, where: tuple, value: Any, what: str) -> bool:
+    def ident(self, doc: Document, where: tuple, value: Any, what: str, longest: int = MAX_SCENARIO_ID) -> bool:
         if not isinstance(value, str) or not ID_PATTERN.match(value):
             self.add(doc, where, f"{what} {value!r} must be lowercase letters, digits and '-'")
+            return False
+        if len(value) > longest:
+            self.add(doc, where, f"{what} is {len(value)} characters long; the limit is {longest}")
             return False
         return True
 
@@ -127,22 +190,17 @@ class _Checker:
                     seen[tier_id] = where + ("id",)
             if "title" in spec:
                 self.text(doc, where + ("title",), spec["title"], "title")
-            for name in ("time_limit_minutes", "validity_years"):
-                if name in spec:
-                    self.number(doc, where + (name,), spec[name], name)
-            if "resit_wait_days" in spec:
-                self.number(doc, where + ("resit_wait_days",), spec["resit_wait_days"], "resit_wait_days", low=0)
+            for name in ("time_limit_minutes", "validity_years", "resit_wait_days"):
+                self.limited(doc, where, spec, name)
             for name in ("pass_mark_percent", "domain_floor_percent"):
-                if name in spec:
-                    self.number(doc, where + (name,), spec[name], name, low=0, high=100, whole=False)
+                self.limited(doc, where, spec, name, whole=False)
             self.areas(doc, where, spec.get("areas"))
             blueprint = spec.get("blueprint")
             if self.fields(doc, where + ("blueprint",), blueprint, BLUEPRINT_FIELDS, ("scenarios",),
                            "a blueprint") and blueprint is not None:
-                for name, low in (("scenarios", 1), ("min_items_per_area", 0), ("total_marks", 1)):
-                    if name in blueprint:
-                        self.number(doc, where + ("blueprint", name), blueprint[name], name, low=low)
-        if len(self.problems) > before:
+                for name in BLUEPRINT_FIELDS:
+                    self.limited(doc, where + ("blueprint",), blueprint, name)
+        if len(self.problems) > before or self.storable(doc) is False:
             return None
         return {spec["id"]: Tier.from_spec(spec) for spec in tiers}
 
@@ -203,12 +261,13 @@ class _Checker:
                 self.add(doc, ("tier",), f"a {tier.id} scenario must be in the folder '{tier.id}/', "
                                          f"not '{path.parent.name}/'")
         if "version" in spec:
-            self.number(doc, ("version",), spec["version"], "version")
+            self.number(doc, ("version",), spec["version"], "version", 1, MAX_VERSION)
         if "status" in spec and spec["status"] not in STATUSES:
             self.add(doc, ("status",), f"status must be one of {', '.join(STATUSES)}, not {spec['status']!r}")
-        for name in ("title", "summary"):
-            if name in spec:
-                self.text(doc, (name,), spec[name], name)
+        if "title" in spec:
+            self.text(doc, ("title",), spec["title"], "title", longest=MAX_TITLE)
+        if "summary" in spec:
+            self.text(doc, ("summary",), spec["summary"], "summary")
         stages = spec.get("stages")
         if "stages" in spec and (not isinstance(stages, list) or not stages):
             self.add(doc, ("stages",), "stages must be a list of at least one stage")
@@ -230,7 +289,7 @@ class _Checker:
                 continue
             for i_index, item in enumerate(items or []):
                 self.item(doc, where + ("items", i_index), item, tier, ids)
-        if len(self.problems) > before:
+        if len(self.problems) > before or self.storable(doc) is False:
             return None
         return Scenario.from_spec(spec)
 
@@ -255,7 +314,7 @@ class _Checker:
             sorted({f for t in REGISTRY.values() for f in t.allowed_fields()}))
         required = ("id", "type", "area", "marks", "stem", "rationale") + (item_type.required if item_type else ())
         self.fields(doc, where, spec, allowed, required, f"a {spec.get('type', '')} item".replace("a  ", "an "))
-        if "id" in spec and self.ident(doc, where + ("id",), spec["id"], "item id"):
+        if "id" in spec and self.ident(doc, where + ("id",), spec["id"], "item id", MAX_ITEM_ID):
             self.unique(doc, where + ("id",), spec["id"], "item", ids)
         if "area" in spec and tier is not None and spec["area"] not in tier.area_codes:
             self.add(doc, where + ("area",), f"area {spec['area']!r} is not an area of the {tier.id} tier "
@@ -264,6 +323,8 @@ class _Checker:
             marks = spec["marks"]
             if isinstance(marks, bool) or not isinstance(marks, int) or marks <= 0:
                 self.add(doc, where + ("marks",), f"marks must be a positive whole number, not {marks!r}")
+            elif marks > MAX_ITEM_MARKS:
+                self.add(doc, where + ("marks",), f"marks must be at most {MAX_ITEM_MARKS}, not {marks}")
         for name in ("stem", "rationale"):
             if name in spec:
                 self.text(doc, where + (name,), spec[name], name)

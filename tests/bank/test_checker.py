@@ -233,3 +233,182 @@ def test_the_command_prints_file_line_messages_and_exits_1(tmp_path):
     assert result.returncode == 1
     assert "p-one.yaml:" in result.stdout and "key 'e' is not one of the options" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# -- numbers: only finite values of a sensible size reach the database -----------------------
+def tiers_with(**changes):
+    tier = dict(TIERS["tiers"][0])
+    blueprint = dict(tier["blueprint"])
+    for name, value in changes.items():
+        if name in blueprint:
+            blueprint[name] = value
+        else:
+            tier[name] = value
+    return {"tiers": [dict(tier, blueprint=blueprint)]}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("pass_mark_percent", ".nan", "pass_mark_percent must be a number, not nan"),
+    ("pass_mark_percent", ".inf", "pass_mark_percent must be a number, not inf"),
+    ("pass_mark_percent", "100.5", "pass_mark_percent must be from 0 to 100, not 100.5"),
+    ("pass_mark_percent", "true", "pass_mark_percent must be a number, not True"),
+    ("domain_floor_percent", "-.inf", "domain_floor_percent must be a number, not -inf"),
+    ("time_limit_minutes", "100000000000000000000000", "time_limit_minutes must be from 1 to 1440"),
+    ("time_limit_minutes", "true", "time_limit_minutes must be a whole number, not True"),
+    ("validity_years", "1000", "validity_years must be from 1 to 50, not 1000"),
+    ("resit_wait_days", "99999999999", "resit_wait_days must be from 0 to 3660"),
+    ("scenarios", "1000000", "scenarios must be from 1 to 100, not 1000000"),
+    ("min_items_per_area", ".nan", "min_items_per_area must be a whole number, not nan"),
+    ("total_marks", "false", "total_marks must be a whole number, not False"),
+    ("total_marks", "100000000000000000000000", "total_marks must be from 1 to 10000"),
+])
+def test_tier_numbers_must_be_finite_and_sensibly_sized(tmp_path, field, value, message):
+    root = write_bank(tmp_path / "bank", tiers=tiers_with(**{field: 12345}))
+    path = root / "tiers.yaml"
+    path.write_text(path.read_text().replace(": 12345", f": {value}"))
+    assert f"bank/tiers.yaml:{line_of(path, value)}: {message}" in " ".join(problems_of(root))
+
+
+@pytest.mark.parametrize("before, after, message", [
+    ("version: 1\n", "version: 100000000000000000000000\n", "version must be from 1 to 2147483647"),
+    ("version: 1\n", "version: .nan\n", "version must be a whole number, not nan"),
+    ("version: 1\n", "version: true\n", "version must be a whole number, not True"),
+    ("marks: 1\n", "marks: 100000000000000000000000\n", "marks must be at most 100"),
+    ("marks: 1\n", "marks: true\n", "marks must be a positive whole number, not True"),
+    ("max_words: 300\n", "max_words: 100000000000000000000000\n", "max_words must be a whole number from 1 to 5000"),
+    ("select: 2\n", "select: true\n", "select must be a whole number of at least 1"),
+])
+def test_scenario_numbers_must_be_finite_and_sensibly_sized(tmp_path, before, after, message):
+    root, path = edit(tmp_path, before, after)
+    assert f"bank/practitioner/p-one.yaml:{line_of(path, after.strip())}: {message}" in " ".join(problems_of(root))
+
+
+def test_a_key_of_nan_does_not_match_an_option_labelled_nan(tmp_path):
+    root, path = edit(tmp_path, "      a: Visit\n      b: Wait\n      c: Close\n    key: a\n",
+                      "      nan: Visit\n      b: Wait\n      c: Close\n    key: .nan\n")
+    assert f"bank/practitioner/p-one.yaml:{line_of(path, 'key: .nan')}: key nan is not one of the options" \
+           in problems_of(root)
+
+
+@pytest.mark.parametrize("value, message", [
+    (float("nan"), "nan is not a number that can be stored"),
+    (float("-inf"), "-inf is not a number that can be stored"),
+    (2**63, "too large a number to store"),
+    (__import__("datetime").date(2024, 1, 1), "cannot be stored: write it as text"),
+])
+def test_the_storable_backstop_names_the_path_of_a_bad_value(value, message):
+    from naas.bank.checker import unstorable
+
+    path, problem = unstorable({"a": [1, {"b": value}]})
+    assert path == ("a", 1, "b") and message in problem
+    assert unstorable({"a": [1, 2.5, "x", None, True, {"b": -2**63}]}) is None
+
+
+def assert_storable(bank):
+    """What `bank load` will store: JSON without NaN, and 32-bit whole numbers in columns."""
+    import json
+
+    for tier in bank.tiers.values():
+        json.dumps(tier.spec, allow_nan=False)
+    for s in bank.scenarios:
+        json.dumps(s.spec, allow_nan=False)
+        assert 1 <= s.version < 2**31 and all(0 < item.marks < 2**31 for item in s.items)
+
+
+def tier_paths(value, path=()):
+    """Every path into tiers.yaml's data, the root included."""
+    yield path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from tier_paths(child, path + (key,))
+
+
+AWKWARD_NUMBERS = st.sampled_from([float("nan"), float("inf"), float("-inf"), 10**23, 2**31, 2**63, -1, 0, 0.5,
+                                   1e308, True, False])
+NUMBERS = st.one_of(AWKWARD_NUMBERS, st.floats(), st.integers(-2**70, 2**70))
+
+
+def _mutate_tiers(data, tiers):
+    """tiers.yaml varied in its structure: a value replaced by anything, a field removed or
+    added, a list entry duplicated or dropped, a value wrapped in a list."""
+    import copy
+
+    tiers = copy.deepcopy(tiers)
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = list(tier_paths(tiers))
+        numeric = [p for p in paths if p and p[-1] in ("time_limit_minutes", "validity_years", "resit_wait_days",
+                                                       "pass_mark_percent", "domain_floor_percent", "scenarios",
+                                                       "min_items_per_area", "total_marks")]
+        path = data.draw(st.sampled_from(numeric) if numeric and data.draw(st.booleans()) else st.sampled_from(paths))
+        if not path:
+            tiers = data.draw(YAML_VALUES)
+            continue
+        parent = tiers
+        for key in path[:-1]:
+            parent = parent[key]
+        last = path[-1]
+        action = data.draw(st.sampled_from(["replace", "remove", "add", "duplicate", "wrap"]))
+        if action == "replace":
+            parent[last] = data.draw(st.one_of(YAML_VALUES, NUMBERS))
+        elif action == "remove":
+            del parent[last]
+        elif action == "add" and isinstance(parent[last], dict):
+            parent[last][data.draw(st.sampled_from(["id", "blueprint", "areas", "extra", "scenarios", "code"]))] = \
+                data.draw(YAML_VALUES)
+        elif action == "duplicate" and isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[last]))
+        elif action == "wrap":
+            parent[last] = [parent[last]]
+        if not isinstance(tiers, (dict, list)):
+            break
+    return tiers
+
+
+TIER_NUMBERS = {"time_limit_minutes": (1, 1440), "validity_years": (1, 50), "resit_wait_days": (0, 3660),
+                "pass_mark_percent": (0, 100), "domain_floor_percent": (0, 100), "scenarios": (1, 100),
+                "min_items_per_area": (0, 1000), "total_marks": (1, 10_000)}
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(field=st.sampled_from(sorted(TIER_NUMBERS)), value=NUMBERS)
+def test_a_tier_number_passes_only_when_finite_and_in_range(tmp_path, field, value):
+    import math
+
+    root = write_bank(tmp_path / "bank", tiers=tiers_with(**{field: value}))
+    result = check_bank(root)
+    low, high = TIER_NUMBERS[field]
+    whole = field not in ("pass_mark_percent", "domain_floor_percent")
+    proper = (not isinstance(value, bool) and isinstance(value, int if whole else (int, float))
+              and math.isfinite(value) and low <= value <= high)
+    if not proper:
+        assert not result.ok and any(field in p.message for p in result.problems)
+    if result.ok:
+        assert_storable(result.bank)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.data())
+def test_tiers_yaml_varied_in_its_structure_never_raises_and_passes_only_storable_values(tmp_path, data):
+    import yaml
+
+    tiers = _mutate_tiers(data, TIERS)
+    root = write_bank(tmp_path / "bank")
+    (root / "tiers.yaml").write_text(yaml.safe_dump(tiers, sort_keys=False, allow_unicode=True))
+    result = check_bank(root)
+    assert result.ok or result.problems
+    if result.ok:
+        assert_storable(result.bank)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.data())
+def test_any_scenario_the_checker_passes_can_be_stored(tmp_path, data):
+    spec = scenario()
+    stage = data.draw(st.sampled_from(spec["stages"]))
+    item = data.draw(st.sampled_from(stage["items"]))
+    target = data.draw(st.sampled_from([spec, stage, item]))
+    field = data.draw(st.sampled_from(sorted(target)))
+    target[field] = data.draw(st.one_of(YAML_VALUES, NUMBERS))
+    result = check_bank(write_bank(tmp_path / "bank", scenarios=[spec]))
+    if result.ok:
+        assert_storable(result.bank)

@@ -109,6 +109,16 @@ def check_options(spec: Mapping[str, Any], low: int, high: int) -> list[SpecProb
     return problems
 
 
+def label_text(value: Any) -> str | None:
+    """A key entry as an option label: text, or a whole number written unquoted (`1`).
+    Anything else (true, 1.5, .nan, a date) names no option, whatever its str() says."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
 class OptionItem(ItemType):
     """Shared behaviour of items whose answer is chosen among labelled options."""
 

@@ -8,6 +8,7 @@ from typing import Any
 from .base import InvalidResponse, ItemType, SpecProblem, register
 
 MAX_CHARACTERS = 30_000  # far beyond any word limit: text is never refused for length alone
+MAX_WORDS = 5_000  # the most words MAX_CHARACTERS can hold
 CRITERION_FIELDS = ("criterion", "marks", "descriptors")
 
 
@@ -37,8 +38,8 @@ class FreeText(ItemType):
         problems = []
         if "max_words" in spec:
             max_words = spec["max_words"]
-            if not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1:
-                problems.append(SpecProblem(("max_words",), "max_words must be a positive whole number"))
+            if not isinstance(max_words, int) or isinstance(max_words, bool) or not 1 <= max_words <= MAX_WORDS:
+                problems.append(SpecProblem(("max_words",), f"max_words must be a whole number from 1 to {MAX_WORDS}"))
         if "model_answer" in spec and not isinstance(spec["model_answer"], str):
             problems.append(SpecProblem(("model_answer",), "model_answer must be text"))
         rubric = spec.get("rubric")

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .base import InvalidResponse, OptionItem, SpecProblem, check_options, register
+from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register
 
 SCORINGS = ("per_option", "all_or_nothing")
 
@@ -33,7 +33,7 @@ class Multiple(OptionItem):
                 problems.append(SpecProblem(("key",), "key must be a list of one or more option labels"))
             else:
                 for index, label in enumerate(key):
-                    if labels and str(label) not in labels:
+                    if labels and label_text(label) not in labels:
                         problems.append(SpecProblem(("key", index), f"key {label!r} is not one of the options"))
                 if len(set(map(str, key))) != len(key):
                     problems.append(SpecProblem(("key",), "key lists a label twice"))

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .base import InvalidResponse, OptionItem, SpecProblem, check_options, register
+from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register
 
 
 @register
@@ -22,7 +22,8 @@ class Ranking(OptionItem):
         options, key = spec.get("options"), spec.get("key")
         if "key" in spec and isinstance(options, Mapping):
             labels = sorted(map(str, options))
-            if not isinstance(key, list) or sorted(map(str, key)) != labels:
+            given = [label_text(label) for label in key] if isinstance(key, list) else [None]
+            if None in given or sorted(given) != labels:
                 problems.append(SpecProblem(
                     ("key",), "a ranking key must list every option label exactly once, best first"))
         return problems

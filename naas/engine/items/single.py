@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .base import OptionItem, SpecProblem, check_options, register
+from .base import OptionItem, SpecProblem, check_options, label_text, register
 
 
 @register
@@ -19,7 +19,7 @@ class Single(OptionItem):
     def check(cls, spec: Mapping[str, Any]) -> list[SpecProblem]:
         problems = check_options(spec, 2, 8)
         key, options = spec.get("key"), spec.get("options")
-        if isinstance(options, Mapping) and "key" in spec and str(key) not in map(str, options):
+        if isinstance(options, Mapping) and "key" in spec and label_text(key) not in map(str, options):
             problems.append(SpecProblem(("key",), f"key {key!r} is not one of the options"))
         return problems
 

@@ -223,9 +223,15 @@ def save_answer(session: Session, sitting: Sitting, loaded: LoadedItem, raw: Any
         raise SittingRefused("invalid", f"Question {loaded.number}: {exc}") from None
     if not isinstance(client_seq, int) or isinstance(client_seq, bool) or not 0 < client_seq < 2**62:
         raise SittingRefused("invalid", "The save had no valid sequence number.")
-    sitting_open = exists().where(and_(
-        Sitting.id == sitting.id, Sitting.status == "in_progress", Sitting.current_stage == loaded.form_item.stage_number,
-        Sitting.deadline > now))
+    open_on_stage = and_(Sitting.id == sitting.id, Sitting.status == "in_progress",
+                         Sitting.current_stage == loaded.form_item.stage_number, Sitting.deadline > now)
+    # The sitting's row stays share-locked until this save commits, so a submit (which updates
+    # the row) either waits for the save and scores it, or goes first and this save is refused:
+    # an acknowledged save is always in the result. SQLite ignores the lock: it serialises writers,
+    # and the check inside the update below sees the sitting as it is when this save writes.
+    if session.scalar(select(Sitting.id).where(open_on_stage).with_for_update(read=True)) is None:
+        return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
+    sitting_open = exists().where(open_on_stage)
     changed = session.execute(
         update(Response)
         .where(Response.sitting_id == sitting.id, Response.form_item_id == loaded.form_item.id,
@@ -269,7 +275,13 @@ def move_on(session: Session, sitting: Sitting, from_stage: int, form: TestForm,
         raise SittingRefused("locked", "That stage is not the one you are on.")
     if sitting.current_stage >= form.stage_count - 1:
         raise SittingRefused("last_stage", "This is the last stage: review and submit your answers.")
-    sitting.current_stage += 1
+    moved = _change(session, sitting, (Sitting.status == "in_progress", Sitting.current_stage == from_stage,
+                                       Sitting.deadline > now), current_stage=from_stage + 1)
+    if not moved:  # another request got there first: finished the sitting, or moved on (then nothing to do)
+        check_open(sitting, now)
+        if sitting.current_stage == from_stage + 1:
+            return
+        raise SittingRefused("locked", "That stage is not the one you are on.")
     audit.record(session, action="sitting.move_on", subject_type="sitting", subject_id=sitting.id,
                  actor_id=sitting.candidate_id, now=now, data={"locked_stage": from_stage})
     session.flush()
@@ -277,13 +289,15 @@ def move_on(session: Session, sitting: Sitting, from_stage: int, form: TestForm,
 
 def submit(session: Session, sitting: Sitting, now: datetime, by: str) -> Result:
     """End the sitting and score its objective items; written answers wait for marking."""
-    if sitting.status != "in_progress":
-        raise SittingRefused("finished", "This test has already been submitted.")
     if by == "candidate" and now >= sitting.deadline:
         by = "deadline"
-    sitting.status = "submitted"
-    sitting.submitted_at = min(now, sitting.deadline)
-    sitting.submitted_by = by
+    # Of two requests finishing one sitting at once (two tabs, the deadline, `naas sittings
+    # expire`) only one submits. The update waits for any save holding the sitting's row, and the
+    # responses are read after it, so every acknowledged save is scored.
+    if sitting.status != "in_progress" or not _change(
+            session, sitting, (Sitting.status == "in_progress",),
+            status="submitted", submitted_at=min(now, sitting.deadline), submitted_by=by):
+        raise SittingRefused("finished", "This test has already been submitted.")
     loaded = load_form(session, sitting.form)
     responses = responses_of(session, sitting)
     result_outcome = score(loaded, responses, marked={})
@@ -301,6 +315,30 @@ def submit(session: Session, sitting: Sitting, now: datetime, by: str) -> Result
                  data={"by": by, "answered": answered, "items": len(loaded.items),
                        "objective_score": str(result_outcome.total), "pending": result_outcome.pending})
     return result
+
+
+def submit_if_overdue(session: Session, sitting: Sitting, now: datetime) -> bool:
+    """Submit a sitting found past its deadline; False if it was not overdue or another request
+    submitted it first (the sitting then shows how it was finished)."""
+    if sitting.status != "in_progress" or now < sitting.deadline:
+        return False
+    try:
+        submit(session, sitting, now, by="deadline")
+    except SittingRefused:
+        return False
+    return True
+
+
+def _change(session: Session, sitting: Sitting, conditions: tuple[Any, ...], **values: Any) -> bool:
+    """Change the sitting's row only where `conditions` still hold in the database, in one
+    statement, and reload it either way. The statement waits for any request holding the row
+    and then checks the row as that request left it, so two racing changes cannot both pass."""
+    changed = session.execute(
+        update(Sitting).where(Sitting.id == sitting.id, *conditions)
+        .values(revision=Sitting.revision + 1, **values)
+        .returning(Sitting.id).execution_options(synchronize_session=False)).scalar()
+    session.refresh(sitting)
+    return changed is not None
 
 
 def score(loaded: LoadedForm, responses: dict[int, Response], marked: dict[int, Fraction]) -> Outcome:
@@ -324,13 +362,14 @@ def area_scores_json(result: Outcome) -> dict[str, dict[str, Any]]:
 
 def expire_overdue(session: Session, now: datetime, candidate_id: int | None = None) -> list[int]:
     """Submit every sitting whose deadline has passed, whether or not its browser came back."""
-    query = select(Sitting).where(Sitting.status == "in_progress", Sitting.deadline <= now)
+    query = select(Sitting).where(Sitting.status == "in_progress", Sitting.deadline <= now).order_by(Sitting.id)
     if candidate_id is not None:
         query = query.where(Sitting.candidate_id == candidate_id)
     expired = []
     for sitting in session.scalars(query).all():
-        submit(session, sitting, now, by="deadline")
-        expired.append(sitting.id)
+        with session.begin_nested():  # each sitting on its own: one lost race undoes only itself
+            if submit_if_overdue(session, sitting, now):
+                expired.append(sitting.id)
     session.flush()
     return expired
 

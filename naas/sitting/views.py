@@ -25,14 +25,16 @@ STATUS = {"not_endorsed": 403, "open_sitting": 409, "awaiting_result": 409, "alr
           "not_reached": 423, "stale": 409, "invalid": 422, "last_stage": 409}
 
 
-def _own_sitting(sitting_id: int, now: datetime) -> Sitting:
+def _own_sitting(sitting_id: int, now: datetime, for_change: bool = False) -> Sitting:
     """The signed-in candidate's sitting or 404 (never 403: another's sitting does not exist for them).
-    A sitting past its deadline is submitted here, on the first request that sees it."""
-    sitting = db.session.get(Sitting, sitting_id)
+    A sitting past its deadline is submitted here, on the first request that sees it.
+
+    A request that may change the sitting (`for_change`) holds its row until it ends, so that
+    two of them (two tabs) take turns, the second seeing what the first did."""
+    sitting = db.session.get(Sitting, sitting_id, with_for_update=for_change or None, populate_existing=for_change)
     if sitting is None or sitting.candidate_id != current_user.id:
         abort(404)
-    if sitting.status == "in_progress" and now >= sitting.deadline:
-        services.submit(db.session, sitting, now, by="deadline")
+    if services.submit_if_overdue(db.session, sitting, now):
         db.session.commit()
     return sitting
 
@@ -75,7 +77,7 @@ def resume(sitting_id: int):
 @roles_required("candidate")
 def stage(sitting_id: int, page: int):
     now = utcnow()
-    sitting = _own_sitting(sitting_id, now)
+    sitting = _own_sitting(sitting_id, now, for_change=request.method == "POST")
     if sitting.status != "in_progress":
         if request.method == "POST":
             flash("Time was up before that page was saved: your test was submitted with the answers "
@@ -143,14 +145,16 @@ def _save_page(sitting: Sitting, items, data: MultiDict, now: datetime) -> dict[
             services.save_answer(db.session, sitting, loaded, raw_answer(data, name), seq, now, source="page")
         except SittingRefused as exc:
             if exc.code in ("finished", "time_up", "locked"):
-                raise_page_refusal(exc)
+                raise_page_refusal(sitting, exc)
             problems[loaded.form_item.id] = exc.message
     return problems
 
 
-def raise_page_refusal(exc: SittingRefused):
+def raise_page_refusal(sitting: Sitting, exc: SittingRefused):
+    """Leave a page that can no longer be saved for where the sitting now is: its current stage,
+    or the submitted page."""
     flash(exc.message, "error")
-    abort(redirect(url_for("home.dashboard")))
+    abort(redirect(url_for("sitting.resume", sitting_id=sitting.id)))
 
 
 @bp.route("/<int:sitting_id>/answers", methods=["POST"])
@@ -161,8 +165,7 @@ def autosave(sitting_id: int):
     sitting = db.session.get(Sitting, sitting_id)
     if sitting is None or sitting.candidate_id != current_user.id:
         return jsonify(error="not_found", message="There is no such test."), 404
-    if sitting.status == "in_progress" and now >= sitting.deadline:
-        services.submit(db.session, sitting, now, by="deadline")
+    if services.submit_if_overdue(db.session, sitting, now):
         db.session.commit()
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("item"), int):
@@ -197,12 +200,15 @@ def review(sitting_id: int):
 @roles_required("candidate")
 def submit(sitting_id: int):
     now = utcnow()
-    sitting = _own_sitting(sitting_id, now)
+    sitting = _own_sitting(sitting_id, now, for_change=True)
     if sitting.status == "in_progress":
         if request.form.get("confirm") != "yes":
             flash("Confirm that you want to submit your test.", "error")
             return redirect(url_for("sitting.review", sitting_id=sitting.id))
-        services.submit(db.session, sitting, now, by="candidate")
+        try:
+            services.submit(db.session, sitting, now, by="candidate")
+        except SittingRefused:
+            pass  # another tab or the deadline submitted it first: the submitted page says how
     return redirect(url_for("sitting.submitted", sitting_id=sitting.id))
 
 

@@ -8,7 +8,7 @@ from flask import Flask
 from naas import db
 from naas.home.views import admin_link, dashboard_panel
 
-from .services import SIGNING_KEY, TRUSTED_KEYS, certificates_of, issue_for_result, uk_date
+from .services import SIGNING_KEY, TRUSTED_KEYS, certificates_of, issue_for_result, record_intact, uk_date
 from .signing import instance_key, parse_key, retired_keys
 from .status import expiring_soon, status_of
 from .views import admin_bp, bp, today
@@ -40,4 +40,5 @@ def init_app(app: Flask) -> None:
     @dashboard_panel(app, "candidate", "certificates/panel.html")
     def _candidate_panel(user):
         day = today()
-        return {"rows": [(c, status_of(c, day), expiring_soon(c, day)) for c in certificates_of(db.session, user.id)]}
+        return {"rows": [(c, status_of(c, day), expiring_soon(c, day)) if record_intact(c) else (c, "unverifiable", False)
+                         for c in certificates_of(db.session, user.id)]}

@@ -160,10 +160,19 @@ def look_up(session: Session, text: str) -> Lookup:
     row = session.execute(_CHECK, {"number": number}).first()
     if row is None:
         return Lookup("unknown", number)
-    intact = record_holds(trusted_keys(), row, row.signed_record, row.signature)
+    return Lookup("found", number, row, row.tier_title, record_intact(row))
+
+
+def record_intact(certificate: Any) -> bool:
+    """Whether a certificate row (the model, or a row with the columns in CHECKED) states
+    exactly the facts of its signed record, signed by a key we trust. Everything that shows
+    or hands out a certificate's facts asks this first: a row changed in the database without
+    the key is never confirmed, rendered or signed afresh. A failure is logged as an error."""
+    intact = record_holds(trusted_keys(), certificate, certificate.signed_record, certificate.signature)
     if not intact:
-        current_app.logger.error("certificate %s: its stored record does not match its signature", number)
-    return Lookup("found", number, row, row.tier_title, intact)
+        current_app.logger.error("certificate %s: its stored record does not match its signature; "
+                                 "it was changed without the key", certificate.number)
+    return intact
 
 
 def accreditation_of(session: Session, certificate: Certificate) -> Accreditation:

@@ -34,6 +34,8 @@ TYPO = ("That number has a typing mistake: its last character, a check, does not
 UNKNOWN = "No certificate has this number."
 DAMAGED = ("The record of this certificate failed its integrity check, so it cannot be confirmed. "
            "Do not rely on it; the service team has been told.")
+DAMAGED_DOWNLOAD = ("The record of this certificate failed its integrity check, so no certificate or credential "
+                    "can be made from it. The service team has been told; ask them about it.")
 STATUS_CODES = {"malformed": 400, "typo": 422, "unknown": 404}
 
 
@@ -134,10 +136,19 @@ def _downloadable(number: str) -> Certificate:
     return certificate
 
 
+def _damaged():
+    """A row whose signed record does not hold gets neither a PDF nor a credential: either would
+    put the issuer's name (and, for a credential, its signature) on facts it never signed."""
+    return render_template("error.html", status=500, title="This certificate cannot be confirmed",
+                           message=DAMAGED_DOWNLOAD), 500
+
+
 @bp.route("/certificates/<number>.pdf")
 @roles_required("candidate", "employer", "admin")
 def pdf(number: str):
     certificate = _downloadable(number)
+    if not services.record_intact(certificate):
+        return _damaged()
     body = certificate_pdf(services.accreditation_of(db.session, certificate))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{certificate.number}.pdf"'})
@@ -152,6 +163,8 @@ def credential(number: str):
         return render_template("error.html", status=410, title="Certificate revoked",
                                message="This certificate has been revoked, so no credential can be "
                                        "downloaded for it."), 410
+    if not services.record_intact(certificate):
+        return _damaged()
     token = credential_jwt(services.accreditation_of(db.session, certificate), services.signing_key())
     return Response(token, mimetype="application/jwt", headers={
         "Content-Disposition": f'attachment; filename="{certificate.number}.jwt"'})
@@ -193,4 +206,5 @@ def detail(number: str):
     accreditation = services.accreditation_of(db.session, certificate)
     status = 200 if not form.errors else 422
     return render_template("certificates/admin_detail.html", certificate=certificate, a=accreditation, form=form,
-                           status=status_of(certificate, today()), today=today()), status
+                           status=status_of(certificate, today()), today=today(),
+                           intact=services.record_intact(certificate)), status

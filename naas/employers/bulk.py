@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from naas.auth.services import normalise_registration
 from naas.certificates.numbers import NumberError, parse_number
+from naas.certificates.services import record_intact
 from naas.models import Certificate
 from naas.models.users import REGISTRATION_PATTERN
 
@@ -31,6 +32,8 @@ MAX_ROWS = 20_000
 _CHUNK = 500  # numbers per query: well inside every database's limit on bound parameters
 # A first row that names its column ("Certificate number", "registration_number", ...) is a header.
 HEADER_WORDS = ("number", "certificate", "registration")
+UNVERIFIABLE = ("The record of this certificate failed its integrity check, so it cannot be verified. Do not rely "
+                "on it; contact the issuer.")
 
 
 class FileRefused(Exception):
@@ -178,6 +181,10 @@ def _staff_by_registration(session: Session, organisation_id: int, today: date) 
 def _certificate_row(line: int, given: str, certificate: Certificate | None, number: str, tiers, today: date) -> Checked:
     if certificate is None:
         return Checked(line, given, "certificate", certificate_number=number, note="No certificate has this number.")
+    if not record_intact(certificate):
+        # Its name, tier and dates may be the altered part: none of them is shown.
+        return Checked(line, given, "certificate", status=certificate_status(certificate, today, intact=False),
+                       certificate_number=certificate.number, note=UNVERIFIABLE)
     return Checked(line, given, "certificate", found=True, name=certificate.holder_name,
                    tier=tier_title(tiers, certificate.tier), status=certificate_status(certificate, today),
                    certificate_number=certificate.number)

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from naas.bank import Tier
 from naas.bank_store import tier_from_version
+from naas.certificates.services import record_intact
 from naas.models import CandidateProfile, Certificate, Endorsement, Result, Sitting, TestForm, TierVersion, User
 from naas.sitting import services as sitting_services
 
@@ -82,7 +83,8 @@ def staff_rows(session: Session, organisation_id: int, today: date, *, endorseme
         sitting, version = latest.get(endorsement.id, (None, None))
         result = results.get(sitting.id) if sitting else None
         certificate = certificates.get(result.id) if result else None
-        status = staff_status(sitting, result, certificate, waits.get(version), today)
+        status = staff_status(sitting, result, certificate, waits.get(version), today,
+                              certificate_intact=certificate is None or record_intact(certificate))
         rows.append(StaffRow(endorsement, candidate, registration, sitting, result, certificate, status))
     return rows
 
@@ -140,6 +142,7 @@ def select_rows(rows: list[StaffRow], *, status: str | None = None, tier: str | 
 
 
 def status_counts(rows: list[StaffRow]) -> dict[str, int]:
-    """How many rows have each status, every status listed (zero included), in order."""
+    """How many rows have each status, in order: every status listed, zero included (except
+    "cannot be verified", which should never happen and is listed only when it does)."""
     counted = Counter(row.status.code for row in rows)
-    return {code: counted.get(code, 0) for code in STATUSES}
+    return {code: counted.get(code, 0) for code in STATUSES if code != "unverifiable" or counted.get(code)}

@@ -13,7 +13,7 @@ from naas.models import Certificate, Result, Sitting
 
 # In the order a member of staff passes through them; the dashboard lists and sorts them so.
 STATUSES = ("endorsed", "in_progress", "awaiting_marking", "awaiting_release", "passed", "not_passed",
-            "expiring_soon", "expired", "revoked")
+            "expiring_soon", "expired", "revoked", "unverifiable")
 LABELS = {
     "endorsed": "Endorsed",
     "in_progress": "In progress",
@@ -24,6 +24,8 @@ LABELS = {
     "expiring_soon": "Expiring soon",
     "expired": "Expired",
     "revoked": "Revoked",
+    # The certificate row no longer matches its signed record: changed without the key.
+    "unverifiable": "Cannot be verified — contact the issuer",
 }
 # What the date of each status means, as the dashboard words it.
 DATE_MEANS = {"passed": "accredited until", "expiring_soon": "accredited until", "not_passed": "resit from",
@@ -56,8 +58,12 @@ class StaffStatus:
         return STATUSES.index(self.code)
 
 
-def certificate_status(certificate: Certificate, today: date) -> StaffStatus:
-    """A certificate's standing as the employer reads it: valid, expiring soon, expired or revoked."""
+def certificate_status(certificate: Certificate, today: date, intact: bool = True) -> StaffStatus:
+    """A certificate's standing as the employer reads it: valid, expiring soon, expired or revoked;
+    or, when its row does not match its signed record (`intact` false), that it cannot be
+    verified, whatever its dates say (they may be the altered part)."""
+    if not intact:
+        return StaffStatus("unverifiable")
     state = status_of(certificate, today)
     if state == "revoked":
         return StaffStatus("revoked", certificate.revoked_at.date())
@@ -69,7 +75,7 @@ def certificate_status(certificate: Certificate, today: date) -> StaffStatus:
 
 
 def staff_status(sitting: Sitting | None, result: Result | None, certificate: Certificate | None,
-                 resit_wait_days: int | None, today: date) -> StaffStatus:
+                 resit_wait_days: int | None, today: date, certificate_intact: bool = True) -> StaffStatus:
     """The status of one endorsement from its latest sitting, that sitting's result and the
     certificate the result earned. `resit_wait_days` is the tier's wait after a fail, as
     the sitting's own tier version set it (the same rule the candidate's start page applies)."""
@@ -86,4 +92,4 @@ def staff_status(sitting: Sitting | None, result: Result | None, certificate: Ce
         return StaffStatus("not_passed", (ended + timedelta(days=resit_wait_days or 0)).date())
     if certificate is None:
         return StaffStatus("passed")
-    return certificate_status(certificate, today)
+    return certificate_status(certificate, today, certificate_intact)

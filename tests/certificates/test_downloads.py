@@ -84,6 +84,30 @@ def test_a_revoked_certificates_credential_is_not_signed_afresh(session, holder,
     assert holder.get(f"/certificates/{certificate.number}.pdf").status_code == 200  # stamped REVOKED
 
 
+@pytest.mark.parametrize("column, value", [("holder_name", "Someone Else"), ("registration_number", "SW999999")])
+@pytest.mark.parametrize("download", ["pdf", "credential"])
+def test_a_row_changed_without_the_key_is_neither_rendered_nor_signed_afresh(
+        session, holder, certificate, caplog, column, value, download):
+    setattr(certificate, column, value)  # changed in the database, without the key
+    session.commit()
+    path = (f"/certificates/{certificate.number}.pdf" if download == "pdf"
+            else f"/certificates/{certificate.number}/credential.jwt")
+    response = holder.get(path)
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "cannot be confirmed" in page and "failed its integrity check" in page and value not in page
+    assert any(record.levelname == "ERROR" and certificate.number in record.getMessage()
+               for record in caplog.records)
+
+
+def test_a_row_whose_record_was_replaced_is_refused_too(session, holder, certificate):
+    certificate.signed_record = certificate.signed_record.replace("Amara Okafor", "Someone Else")
+    certificate.holder_name = "Someone Else"
+    session.commit()
+    assert holder.get(f"/certificates/{certificate.number}/credential.jwt").status_code == 500
+    assert holder.get(f"/certificates/{certificate.number}.pdf").status_code == 500
+
+
 # -- the candidate's dashboard -----------------------------------------------------------------
 def test_the_dashboard_lists_the_certificate_with_its_downloads(holder, certificate):
     page = holder.get("/dashboard").get_data(as_text=True)
@@ -101,3 +125,20 @@ def test_the_dashboard_warns_within_90_days_of_expiry(holder, certificate, clock
 def test_a_candidate_without_certificates_is_told_when_one_comes(session, signed_in_as, loaded):
     page = signed_in_as(make_user(session, "candidate")).get("/dashboard").get_data(as_text=True)
     assert "Your certificates" in page and "your certificate appears here" in page
+
+
+def test_the_dashboard_says_a_changed_row_cannot_be_verified(session, holder, certificate):
+    certificate.expires_on = certificate.expires_on.replace(year=2040)  # without the key
+    session.commit()
+    page = holder.get("/dashboard").get_data(as_text=True)
+    assert "Cannot be verified" in page and "Valid" not in page and "2040" in page
+    assert "integrity check" in page
+    assert f"/certificates/{certificate.number}.pdf" not in page
+    assert f"/certificates/{certificate.number}/credential.jwt" not in page
+
+
+def test_the_admin_page_warns_of_a_changed_row(session, signed_in_as, admin, certificate):
+    certificate.holder_name = "Someone Else"
+    session.commit()
+    page = signed_in_as(admin).get(f"/admin/certificates/{certificate.number}").get_data(as_text=True)
+    assert "does not match its signed record" in page

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 import pytest
 
 from naas.bank_store import current_tier_version
+from naas.certificates.accreditation import sign_record
 from naas.certificates.numbers import new_number
+from naas.certificates.services import SIGNING_KEY
 from naas.models import Certificate, Endorsement, Result, Sitting, TestForm
 
 from ..helpers import login, make_org, make_user
@@ -75,10 +77,13 @@ def result_for(session, sitting, *, status="final", passed=None, released=None,
 
 
 def certificate_for(session, result, candidate, *, expires_on, revoked_at=None):
+    """A certificate signed with the app's key, as issuing signs one (checks refuse unsigned rows)."""
     certificate = Certificate(number=new_number(), candidate_id=candidate.id, result_id=result.id, tier="practitioner",
+                              tier_title="Practitioner",
                               holder_name=candidate.name, registration_number=candidate.profile.registration_number,
                               issued_on=expires_on - timedelta(days=3 * 365), expires_on=expires_on,
-                              signed_record="{}", signature="test", revoked_at=revoked_at)
+                              revoked_at=revoked_at)
+    certificate.signed_record, certificate.signature = sign_record(session.info[SIGNING_KEY], certificate)
     session.add(certificate)
     session.commit()
     return certificate

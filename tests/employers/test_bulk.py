@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -54,6 +55,18 @@ def test_certificate_numbers_of_anyone_are_checked(signed_in, session, other_org
 def test_a_certificates_standing_is_reported(signed_in, session, org, employer, state, status):
     number = certificate_of(session, staff_in_state(session, org, employer, state)).number
     assert csv_back(upload(signed_in, number, fmt="csv"))[0]["status"] == status
+
+
+@pytest.mark.parametrize("column, value", [("holder_name", "Someone Else"), ("expires_on", date(2039, 3, 1))])
+def test_a_certificate_changed_without_the_key_cannot_be_verified(signed_in, session, org, employer, column, value):
+    certificate = certificate_of(session, staff_in_state(session, org, employer, "passed", name="Real Name"))
+    setattr(certificate, column, value)  # changed in the database, without the key
+    session.commit()
+    [row] = csv_back(upload(signed_in, certificate.number, fmt="csv"))
+    assert (row["found"], row["status"]) == ("no", "Cannot be verified — contact the issuer")
+    assert "integrity check" in row["note"] and row["name"] == "" and row["date"] == ""
+    page = upload(signed_in, certificate.number).get_data(as_text=True)
+    assert "Cannot be verified" in page and "Passed" not in page and "Someone Else" not in page
 
 
 def test_registration_numbers_of_own_staff_give_each_endorsements_status(signed_in, session, org, employer):

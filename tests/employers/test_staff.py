@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from naas.models import AuditEvent, Sitting
+from naas.models import AuditEvent, Certificate, Sitting
 from naas.sitting.services import start_sitting
 
 from ..helpers import csrf_token, login
@@ -214,3 +214,13 @@ def test_the_candidates_dashboard_links_to_the_sharing_choice(client, session, o
     login(client, candidate.email)
     page = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/account"' in page and "sees your outcome and its dates" in page
+
+
+def test_a_certificate_changed_without_the_key_reads_as_unverifiable_not_passed(signed_in, session, org, employer):
+    endorsement = staff_in_state(session, org, employer, "expired", name="Altered Dates")
+    certificate = session.scalar(select(Certificate).where(Certificate.candidate_id == endorsement.candidate_id))
+    certificate.expires_on = date(2039, 1, 1)  # someone extends it in the database, without the key
+    session.commit()
+    page = signed_in.get("/employer/staff").get_data(as_text=True)
+    assert "Cannot be verified — contact the issuer" in page and "2039" not in page
+    assert "Cannot be verified — contact the issuer: 1" in page

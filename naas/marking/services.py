@@ -163,36 +163,77 @@ def open_marks(session: Session, assessor: User) -> list[Mark]:
                                                    Mark.status.in_(("allocated", "draft"))).order_by(Mark.id)))
 
 
+def _hold_ran_out(session: Session, mark: Mark, now: datetime) -> bool:
+    script = session.get(Script, mark.script_id)
+    if script.kind == "control":
+        return mark.allocated_at < now - HOLD
+    return script.held_by != mark.assessor_id or script.held_since is None or script.held_since < now - HOLD
+
+
+def _lapse(session: Session, mark: Mark, now: datetime) -> None:
+    """A hold that ran out: the marking lapses and the script goes back to the queue."""
+    script = session.get(Script, mark.script_id)
+    mark.status, mark.slot = "lapsed", None
+    if script.held_by == mark.assessor_id:
+        script.held_by, script.held_since = None, None
+    audit.record(session, action="marking.lapse", subject_type="script", subject_id=script.reference, actor_id=None,
+                 now=now, data={"mark_id": mark.id, "assessor_id": mark.assessor_id, "purpose": mark.purpose,
+                                "allocated_at": mark.allocated_at.isoformat()})
+    session.flush()
+
+
+def current_hold(session: Session, assessor: User, now: datetime) -> Mark | None:
+    """The marking the assessor holds and has not finished, if any; any whose hold ran out lapses.
+
+    An assessor holds at most one script at a time, so nobody can sit on a pile of work."""
+    for mark in open_marks(session, assessor):
+        if _hold_ran_out(session, mark, now):
+            _lapse(session, mark, now)
+        else:
+            return mark
+    return None
+
+
 def take_next(session: Session, assessor: User, now: datetime, purpose: str = "marking") -> Mark | None:
     """Give the assessor the next script they may mark (purpose 'marking'), moderate
-    ('moderation') or review ('review'), oldest first; None when there is none."""
+    ('moderation') or review ('review'), oldest first; None when there is none. An assessor
+    who still holds an unfinished script is given that one back instead."""
+    held = current_hold(session, assessor, now)
+    if held is not None:
+        return held
     if purpose == "marking" and _due_a_control(session, assessor):
         control = _take_control(session, assessor, now)
         if control is not None:
             return control
     status = {"marking": "marking", "moderation": "moderation", "review": "review"}[purpose]
-    free = or_(Script.held_by.is_(None), Script.held_since < now - HOLD)
-    query = (select(Script.id).where(Script.kind == "candidate", Script.status == status, free,
+    query = (select(Script.id).where(Script.kind == "candidate", Script.status == status, _free(now),
                                      _conflict_free(assessor), _not_marked_by(assessor))
              .order_by(Script.queued_at, Script.id).limit(25))
     for script_id in session.scalars(query).all():
-        mark = _claim(session, script_id, assessor, now)
+        mark = _claim(session, script_id, assessor, now, status)
         if mark is not None:
             return mark
     return None
 
 
-def _claim(session: Session, script_id: int, assessor: User, now: datetime) -> Mark | None:
+def _free(now: datetime):
+    return or_(Script.held_by.is_(None), Script.held_since < now - HOLD)
+
+
+def _claim(session: Session, script_id: int, assessor: User, now: datetime, status: str) -> Mark | None:
+    """Hold the script if it is still free and still waiting for `status`, then fill its slot."""
+    # The status is checked again here, in the compare-and-set: between the query that found the
+    # script and this claim, a second mark may have sent it to moderation.
     taken = session.execute(
-        update(Script).where(Script.id == script_id, or_(Script.held_by.is_(None), Script.held_since < now - HOLD))
+        update(Script).where(Script.id == script_id, Script.kind == "candidate", Script.status == status, _free(now))
         .values(held_by=assessor.id, held_since=now)).rowcount
     if taken != 1:
-        return None  # another assessor got there first
+        return None  # another assessor got there first, or the script has moved on
     script = session.get(Script, script_id)
     session.refresh(script)
     for stale in session.scalars(select(Mark).where(Mark.script_id == script_id,
-                                                    Mark.status.in_(("allocated", "draft")))):
-        stale.status, stale.slot = "lapsed", None  # a hold that ran out: the work goes to someone else
+                                                    Mark.status.in_(("allocated", "draft")))).all():
+        _lapse(session, stale, now)  # its hold ran out: the work goes to someone else
     purpose = _purpose_for(session, script)
     mark = Mark(script_id=script_id, assessor_id=assessor.id, purpose=purpose, slot=SLOTS[purpose],
                 status="allocated", allocated_at=now)
@@ -200,6 +241,10 @@ def _claim(session: Session, script_id: int, assessor: User, now: datetime) -> M
         with session.begin_nested():
             session.add(mark)
     except IntegrityError:
+        # the slot went to someone else: let go of the script rather than block it for hours
+        session.execute(update(Script).where(Script.id == script_id, Script.held_by == assessor.id)
+                        .values(held_by=None, held_since=None))
+        session.refresh(script)
         return None
     audit.record(session, action="marking.allocate", subject_type="script", subject_id=script.reference,
                  actor_id=assessor.id, now=now, data={"purpose": purpose})
@@ -231,6 +276,8 @@ def _take_control(session: Session, assessor: User, now: datetime) -> Mark | Non
     mark = Mark(script_id=script.id, assessor_id=assessor.id, purpose="control", slot=None, status="allocated",
                 allocated_at=now)
     session.add(mark)
+    audit.record(session, action="marking.allocate", subject_type="script", subject_id=script.reference,
+                 actor_id=assessor.id, now=now, data={"purpose": "control"})
     session.flush()
     return mark
 

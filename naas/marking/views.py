@@ -33,7 +33,12 @@ def take_next():
     purpose = request.form.get("purpose", "marking")
     if purpose not in PURPOSE_ROLES or not current_user.has_role(*PURPOSE_ROLES[purpose]):
         abort(403)
-    mark = services.take_next(db.session, current_user, clock_now(), purpose)
+    now = clock_now()
+    held = services.current_hold(db.session, current_user, now)
+    if held is not None:
+        flash(f"Finish script {held.script.reference} first: you hold one script at a time.", "info")
+        return redirect(url_for("marking.mark", mark_id=held.id))
+    mark = services.take_next(db.session, current_user, now, purpose)
     if mark is None:
         flash("There is nothing waiting for you to " + {"marking": "mark", "moderation": "moderate",
                                                          "review": "review"}[purpose] + " just now.", "info")

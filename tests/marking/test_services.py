@@ -288,3 +288,64 @@ def test_reviews_only_within_the_window_and_only_for_ones_own_answers(session, c
     stranger = make_user(session, "candidate", org=org)
     with pytest.raises(MarkingRefused, match="no such answer"):
         services.request_review(session, stranger, script, "Please look at this again carefully.", NOW)
+
+
+def audit_actions(session, action):
+    from naas.models import AuditEvent
+
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+
+
+def test_an_assessor_holds_one_script_at_a_time_and_is_given_it_back(session, sitting, assessors):
+    a, b, _ = assessors
+    first = services.take_next(session, a, NOW)
+    assert services.take_next(session, a, NOW + timedelta(minutes=5)) is first
+    assert len(services.open_marks(session, a)) == 1
+    other = services.take_next(session, b, NOW)  # the second script is still there for someone else
+    assert other is not None and other.script_id != first.script_id
+
+
+def test_a_hold_that_runs_out_lapses_with_an_audit_record(session, sitting, assessors):
+    a, _, c = assessors
+    held = services.take_next(session, a, NOW)
+    later = NOW + services.HOLD + timedelta(minutes=1)
+    services.take_next(session, c, later)
+    lapses = audit_actions(session, "marking.lapse")
+    assert [e.subject_id for e in lapses] == [session.get(Script, held.script_id).reference]
+    assert lapses[0].data["assessor_id"] == a.id and lapses[0].data["mark_id"] == held.id
+
+
+def test_an_assessor_whose_own_hold_ran_out_lets_it_go_before_taking_more(session, sitting, assessors):
+    a = assessors[0]
+    held = services.take_next(session, a, NOW)
+    later = NOW + services.HOLD + timedelta(minutes=1)
+    again = services.take_next(session, a, later)
+    session.refresh(held)
+    assert held.status == "lapsed" and again is not held and again.allocated_at == later
+    assert len(audit_actions(session, "marking.lapse")) == 1
+
+
+def test_a_claim_is_refused_when_the_script_has_moved_on_since_it_was_found(session, sitting, assessors, moderator):
+    a, b, _ = assessors
+    mark_next(session, a, [3, 2])
+    mark_next(session, b, [0, 0])  # beyond tolerance: the script now waits for a moderator
+    script = scripts(session)[0]
+    assert script.status == "moderation"
+    # found while it was still waiting for a mark; by the time of the claim it is not
+    assert services._claim(session, script.id, moderator, NOW, "marking") is None
+    session.refresh(script)
+    assert script.held_by is None
+    assert not session.scalars(select(Mark).where(Mark.assessor_id == moderator.id)).all()
+
+
+def test_a_claim_that_loses_the_race_for_the_slot_lets_go_of_the_script(session, sitting, assessors, monkeypatch):
+    a, b, _ = assessors
+    mark_next(session, a, [3, 2])
+    mark_next(session, a, [3, 2])
+    # as if b's claim had read the script before a's first mark landed
+    monkeypatch.setattr(services, "_purpose_for", lambda session, script: "first")
+    assert services.take_next(session, b, NOW) is None
+    session.expire_all()
+    assert [s.held_by for s in scripts(session)] == [None, None]
+
+

@@ -173,3 +173,12 @@ def test_asking_for_a_review_twice_at_once_gives_a_clear_message(app, client, se
     assert "You have already asked for a review of this answer." in again.get_data(as_text=True)
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(ReviewRequest)) == 1
+
+
+def test_asking_for_more_work_while_holding_a_script_leads_back_to_it(app, client, session, sitting, assessors,
+                                                                      clock):
+    login(client, assessors[0].email)
+    token = csrf_token(client, "/marking/")
+    first = client.post("/marking/next", data={"csrf_token": token}).headers["Location"]
+    again = client.post("/marking/next", data={"csrf_token": token}, follow_redirects=True)
+    assert again.request.path == first and "you hold one script at a time" in again.get_data(as_text=True)

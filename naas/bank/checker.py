@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -158,7 +159,7 @@ class _Checker:
     # -- tiers.yaml ------------------------------------------------------------------
     def tiers(self) -> dict[str, Tier] | None:
         path = self.root / "tiers.yaml"
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             self.problems.append(Problem(self.name(path), 1, "tiers.yaml is missing from the bank folder"))
             return None
         doc, problems = read_document(path, self.name(path))
@@ -227,19 +228,29 @@ class _Checker:
 
     # -- scenarios -------------------------------------------------------------------
     def scenario_files(self) -> list[Path]:
+        """Every YAML file under the bank folder but tiers.yaml. A folder that cannot be
+        listed is a problem, not a silent gap; symbolic links to folders are not followed."""
+
+        def unlisted(exc: OSError) -> None:
+            where = Path(exc.filename) if exc.filename else self.root
+            self.problems.append(Problem(self.name(where), 1, f"cannot read the folder: {exc.strerror or exc}"))
+
         files = []
-        for path in sorted(self.root.rglob("*")):
-            if path.is_dir() or path.name.startswith("."):
-                continue
-            relative = path.relative_to(self.root)
-            if relative.parts == ("tiers.yaml",):
-                continue
-            if path.suffix in (".yaml", ".yml") and len(relative.parts) == 2:
-                files.append(path)
-            elif path.suffix in (".yaml", ".yml"):
-                self.problems.append(Problem(self.name(path), 1,
-                                             "scenario files belong in a tier folder, e.g. practitioner/NAME.yaml"))
-        return files
+        for folder, dirs, names in os.walk(self.root, onerror=unlisted):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names) + [d for d in dirs if d.endswith((".yaml", ".yml"))]:
+                path = Path(folder) / name
+                relative = path.relative_to(self.root)
+                if name.startswith(".") or relative.parts == ("tiers.yaml",) or path.suffix not in (".yaml", ".yml"):
+                    continue
+                if name in dirs:
+                    self.problems.append(Problem(self.name(path), 1, "is a folder, not a scenario file"))
+                elif len(relative.parts) == 2:
+                    files.append(path)
+                else:
+                    self.problems.append(Problem(self.name(path), 1,
+                                                 "scenario files belong in a tier folder, e.g. practitioner/NAME.yaml"))
+        return sorted(files)
 
     def scenario(self, path: Path, tiers: dict[str, Tier], ids: dict[str, str]) -> Scenario | None:
         doc, problems = read_document(path, self.name(path))

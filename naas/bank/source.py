@@ -59,13 +59,15 @@ def read_document(path: Path, display_name: str) -> tuple[Document | None, list[
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return None, [Problem(display_name, 1, f"cannot read the file: {exc.strerror}")]
+        return None, [Problem(display_name, 1, f"cannot read the file: {exc.strerror or exc}")]
     if size > MAX_FILE_BYTES:
         return None, [Problem(display_name, 1, f"file is {size} bytes; the limit is 1 MiB")]
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Problem(display_name, 1, f"file is not UTF-8 text ({exc.reason})")]
+    except OSError as exc:  # unreadable, a folder, or gone since it was listed
+        return None, [Problem(display_name, 1, f"cannot read the file: {exc.strerror or exc}")]
     return parse_text(text, display_name)
 
 

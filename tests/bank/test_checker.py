@@ -412,3 +412,52 @@ def test_any_scenario_the_checker_passes_can_be_stored(tmp_path, data):
     result = check_bank(write_bank(tmp_path / "bank", scenarios=[spec]))
     if result.ok:
         assert_storable(result.bank)
+
+
+# -- files and folders that cannot be read are problems with their name, never a traceback --
+def test_a_folder_named_like_a_scenario_file(tmp_path):
+    root = write_bank(tmp_path / "bank")
+    (root / "practitioner" / "p-two.yaml").mkdir()
+    assert problems_of(root) == ["bank/practitioner/p-two.yaml:1: is a folder, not a scenario file"]
+
+
+def test_a_folder_named_tiers_yaml(tmp_path):
+    root = write_bank(tmp_path / "bank")
+    (root / "tiers.yaml").unlink()
+    (root / "tiers.yaml").mkdir()
+    assert problems_of(root) == ["bank/tiers.yaml:1: cannot read the file: Is a directory"]
+
+
+def test_a_broken_symbolic_link(tmp_path):
+    root = write_bank(tmp_path / "bank")
+    (root / "practitioner" / "p-two.yaml").symlink_to(tmp_path / "gone.yaml")
+    assert problems_of(root) == ["bank/practitioner/p-two.yaml:1: cannot read the file: No such file or directory"]
+
+
+def test_a_file_that_cannot_be_read(tmp_path, monkeypatch):
+    root = write_bank(tmp_path / "bank")
+    unreadable = root / "practitioner" / "p-one.yaml"
+    read_bytes = type(unreadable).read_bytes
+
+    def refuse(path):
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(type(unreadable), "read_bytes", refuse)
+    assert "bank/practitioner/p-one.yaml:1: cannot read the file: Permission denied" in problems_of(root)
+
+
+def test_a_folder_that_cannot_be_listed(tmp_path, monkeypatch):
+    import os
+
+    root = write_bank(tmp_path / "bank")
+    scandir = os.scandir
+
+    def refuse(path="."):
+        if str(path).endswith("practitioner"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    assert "bank/practitioner:1: cannot read the folder: Permission denied" in problems_of(root)

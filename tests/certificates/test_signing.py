@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from naas import create_app
 from naas.certificates.accreditation import Accreditation, record_holds, sign_record
 from naas.certificates.signing import (
-    INSTANCE_KEY_FILE, PublicKey, instance_key, load_public_keys, new_key_text, parse_key, retired_keys,
+    INSTANCE_KEY_FILE, PublicKey, b64url, instance_key, load_public_keys, new_key_text, parse_key, retired_keys,
 )
 from naas.config import ConfigError
 
@@ -102,12 +102,40 @@ def test_the_signed_record_holds_for_the_facts_it_was_signed_with():
 
 @pytest.mark.parametrize("field, value", [
     ("number", "NAAS-0000-0000-00000-0"), ("holder_name", "Amara Okafor-Smith"), ("registration_number", "SW424243"),
-    ("tier", "leader"), ("issued_on", date(2026, 3, 13)), ("expires_on", date(2039, 3, 12)),
+    ("tier", "leader"), ("tier_title", "Practice leader"), ("issued_on", date(2026, 3, 13)),
+    ("expires_on", date(2039, 3, 12)),
 ])
 def test_changing_any_signed_fact_breaks_the_record(field, value):
     key = parse_key(new_key_text())
     record, signature = sign_record(key, FACTS)
     assert not record_holds({key.kid: key.public}, replace(FACTS, **{field: value}), record, signature)
+
+
+def test_a_new_record_says_its_version_and_covers_the_tier_title():
+    record = json.loads(sign_record(parse_key(new_key_text()), FACTS)[0])
+    assert record["v"] == 2 and record["tier_title"] == "Approved child and family practitioner"
+
+
+def version_1_record(key, facts):
+    """A record as signed before the tier title was signed: no version, no title."""
+    record = {**{k: v for k, v in json.loads(sign_record(key, facts)[0]).items() if k not in ("v", "tier_title")}}
+    text = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text, b64url(key.sign(text.encode("utf-8")))
+
+
+def test_a_version_1_record_still_verifies_by_its_own_fields():
+    key = parse_key(new_key_text())
+    record, signature = version_1_record(key, FACTS)
+    assert record_holds({key.kid: key.public}, FACTS, record, signature)
+    assert not record_holds({key.kid: key.public}, replace(FACTS, holder_name="Someone Else"), record, signature)
+
+
+@pytest.mark.parametrize("version", [3, "2", None, [2]])
+def test_a_record_of_a_version_we_do_not_know_fails(version):
+    key = parse_key(new_key_text())
+    text = json.dumps({**json.loads(sign_record(key, FACTS)[0]), "v": version}, sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False)
+    assert not record_holds({key.kid: key.public}, FACTS, text, b64url(key.sign(text.encode("utf-8"))))
 
 
 def test_a_record_rewritten_to_match_altered_facts_fails_its_signature():

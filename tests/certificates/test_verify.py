@@ -90,6 +90,14 @@ def test_a_tampered_record_is_not_confirmed(client, session, certificate, clock)
     assert client.get(f"/api/v1/certificates/{certificate.number}").get_json()["error"] == "integrity"
 
 
+def test_a_changed_tier_title_is_not_confirmed(client, session, certificate, clock):
+    certificate.tier_title = "Practice leader"  # the title the page and the API show, changed without the key
+    session.commit()
+    response = client.get(f"/verify/{certificate.number}")
+    assert response.status_code == 500 and "Practice leader" not in response.get_data(as_text=True)
+    assert client.get(f"/api/v1/certificates/{certificate.number}").get_json()["error"] == "integrity"
+
+
 # -- the form --------------------------------------------------------------------------------
 def test_the_home_page_links_to_the_check(client):
     assert 'href="/verify"' in client.get("/").get_data(as_text=True)

@@ -108,6 +108,8 @@ def _checked_bank(path: str | None):
     result = check_bank(root)
     for problem in result.problems:
         click.echo(str(problem))
+    for warning in result.warnings:
+        click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}")
     if not result.ok:
         click.echo(f"{len(result.problems)} problem(s) found in {root}.", err=True)
         sys.exit(1)

@@ -16,6 +16,7 @@ from typing import Any
 
 from naas.engine.assembly import Rules, distinct_forms, fitting_forms
 from naas.engine.items import REGISTRY
+from naas.engine.items.base import unknown_field
 
 from .model import STATUSES, TIER_IDS, Bank, Scenario, Tier
 from .source import Document, Problem, read_document
@@ -83,6 +84,7 @@ def unstorable(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
 class CheckResult:
     bank: Bank | None
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # worth a look; they fail nothing
 
     @property
     def ok(self) -> bool:
@@ -93,6 +95,7 @@ class _Checker:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     # -- helpers ---------------------------------------------------------------------
     def name(self, path: Path) -> str:
@@ -112,9 +115,7 @@ class _Checker:
             return False
         for key in value:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                suggestion = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
-                self.add(doc, where + (key,), f"unknown field '{key}' in {what}{suggestion}")
+                self.add(doc, where + (key,), unknown_field(key, allowed, what))
         for key in required:
             if key not in value:
                 self.add(doc, where, f"missing required field '{key}' in {what}")
@@ -341,7 +342,10 @@ class _Checker:
                 self.text(doc, where + (name,), spec[name], name)
         if item_type is not None:
             for problem in item_type.check(spec):
-                self.add(doc, where + problem.path, problem.message)
+                if problem.warning:
+                    self.warnings.append(Problem(doc.file, doc.line(where + problem.path), problem.message))
+                else:
+                    self.add(doc, where + problem.path, problem.message)
 
     # -- the whole bank --------------------------------------------------------------
     def blueprints(self, tiers: dict[str, Tier], scenarios: list[Scenario]) -> None:
@@ -361,14 +365,14 @@ class _Checker:
         tiers = self.tiers()
         files = self.scenario_files()
         if tiers is None:
-            return CheckResult(None, self.problems)
+            return CheckResult(None, self.problems, self.warnings)
         ids: dict[str, str] = {}
         scenarios = [s for s in (self.scenario(path, tiers, ids) for path in files) if s is not None]
         if not self.problems:
             self.blueprints(tiers, scenarios)
         if self.problems:
-            return CheckResult(None, self.problems)
-        return CheckResult(Bank(tiers, tuple(scenarios), self.tiers_doc.data), [])
+            return CheckResult(None, self.problems, self.warnings)
+        return CheckResult(Bank(tiers, tuple(scenarios), self.tiers_doc.data), [], self.warnings)
 
 
 def check_bank(root: Path | str) -> CheckResult:

@@ -461,3 +461,37 @@ def test_a_folder_that_cannot_be_listed(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "scandir", refuse)
     assert "bank/practitioner:1: cannot read the folder: Permission denied" in problems_of(root)
+
+
+# -- keys, rubric fields and warnings ------------------------------------------------------
+def test_a_multiple_key_that_is_not_an_option(tmp_path):
+    root, path = edit(tmp_path, "    key:\n    - a\n    - b\n    select: 2\n", "    key:\n    - a\n    - z\n    select: 2\n")
+    assert f"bank/practitioner/p-one.yaml:{line_of(path, '- z')}: key 'z' is not one of the options" \
+           in problems_of(root)
+
+
+def test_a_ranking_key_that_is_not_an_option(tmp_path):
+    root, path = edit(tmp_path, "    - b\n    - a\n    - c\n", "    - b\n    - a\n    - z\n")
+    assert problems_of(root) == [
+        f"bank/practitioner/p-one.yaml:{line_of(path, '- z')}: key 'z' is not one of the options"]
+
+
+def test_an_unknown_rubric_field_says_which_field_was_probably_meant(tmp_path):
+    root, path = edit(tmp_path, "criterion: Plan", "critérion: Plan")
+    assert f"bank/practitioner/p-one.yaml:{line_of(path, 'critérion')}: unknown field 'critérion' in a rubric " \
+           f"entry (did you mean 'criterion'?)" in problems_of(root)
+
+
+def test_a_key_that_lists_every_option_is_a_warning_not_a_failure(tmp_path):
+    # the contract allows it, though choosing every option then earns full marks
+    root, path = edit(tmp_path, "    key:\n    - a\n    - b\n    select: 2\n",
+                      "    key:\n    - a\n    - b\n    - c\n    - d\n    select: 4\n")
+    result = check_bank(root)
+    assert result.ok, result.problems
+    assert [str(w) for w in result.warnings] == [
+        f"bank/practitioner/p-one.yaml:{line_of(path, 'select: 4') - 5}: key lists every option, so choosing "
+        "every option earns full marks: add an option that is wrong"]
+    command = subprocess.run([sys.executable, "-m", "naas.cli", "bank", "check", str(root)],
+                             capture_output=True, text=True)
+    assert command.returncode == 0, command.stdout
+    assert "p-one.yaml:" in command.stdout and ": warning: key lists every option" in command.stdout

@@ -145,11 +145,23 @@ def test_unanswered_items_score_zero():
     ("multiple", {"options": options(6), "key": ["a", "b"], "select": 3}, "select is 3 but the key has 2"),
     ("multiple", {"options": options(4), "key": ["a"], "scoring": "partial"}, "scoring must be one of"),
     ("ranking", {"options": options(4), "key": ["a", "b", "c"]}, "every option label exactly once"),
+    ("ranking", {"options": options(3), "key": ["a", "b", "z"]}, "key 'z' is not one of the options"),
+    ("multiple", {"options": options(4), "key": ["a", 1.5]}, "key 1.5 is not one of the options"),
+    ("free_text", {"max_words": 100, "rubric": [{"criterion": "C", "marks": 2, "mark": 1}]},
+     r"unknown field 'mark' in a rubric entry \(did you mean 'marks'\?\)"),
     ("ranking", {"options": options(4), "key": ["a", "b", "c", "c"]}, "every option label exactly once"),
 ])
 def test_faulty_definitions_are_refused_with_a_reason(type_, fields, message):
     with pytest.raises(InvalidItem, match=message):
         build(type_, **fields)
+
+
+def test_a_multiple_key_of_every_option_is_allowed_with_a_warning():
+    # per_option with w = 0: choosing everything earns full marks, as the contract's formula says
+    item = build("multiple", options=options(3), key=["a", "b", "c"])
+    assert item.score(["a", "b", "c"]) == 2
+    (warning,) = REGISTRY["multiple"].check(spec("multiple", options=options(3), key=["a", "b", "c"]))
+    assert warning.warning and "key lists every option" in warning.message
 
 
 # -- option order ------------------------------------------------------------------------

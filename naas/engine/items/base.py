@@ -1,8 +1,9 @@
 """The one interface every item type implements (after Moodle's question definition)."""
 from __future__ import annotations
 
+import difflib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from random import Random
@@ -15,10 +16,12 @@ COMMON_FIELDS = ("id", "type", "area", "marks", "stem", "rationale")
 
 @dataclass(frozen=True)
 class SpecProblem:
-    """A fault in an item's definition: `path` is relative to the item's mapping."""
+    """A fault in an item's definition: `path` is relative to the item's mapping. A
+    `warning` is worth a writer's second look but breaks no rule of the contract."""
 
     path: tuple[str | int, ...]
     message: str
+    warning: bool = False
 
 
 class InvalidItem(ValueError):
@@ -63,7 +66,7 @@ class ItemType(ABC):
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Self:
-        problems = cls.check(spec)
+        problems = [p for p in cls.check(spec) if not p.warning]
         if problems:
             raise InvalidItem(problems)
         return cls(spec)
@@ -87,6 +90,13 @@ class ItemType(ABC):
     @abstractmethod
     def candidate_view(self, state: Mapping[str, Any]) -> dict[str, Any]:
         """What the candidate is shown: never the key, rationale or model answer."""
+
+
+def unknown_field(key: Any, allowed: Sequence[str], what: str) -> str:
+    """The message for a field nobody asked for, naming the field probably meant."""
+    hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+    suggestion = f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(allowed)})"
+    return f"unknown field '{key}' in {what}{suggestion}"
 
 
 def check_options(spec: Mapping[str, Any], low: int, high: int) -> list[SpecProblem]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .base import InvalidResponse, ItemType, SpecProblem, register
+from .base import InvalidResponse, ItemType, SpecProblem, register, unknown_field
 
 MAX_CHARACTERS = 30_000  # far beyond any word limit: text is never refused for length alone
 MAX_WORDS = 5_000  # the most words MAX_CHARACTERS can hold
@@ -55,7 +55,7 @@ class FreeText(ItemType):
                 continue
             for field in entry:
                 if field not in CRITERION_FIELDS:
-                    problems.append(SpecProblem(where + (field,), f"unknown field '{field}' in a rubric entry"))
+                    problems.append(SpecProblem(where + (field,), unknown_field(field, CRITERION_FIELDS, "a rubric entry")))
             if not isinstance(entry.get("criterion"), str) or not entry.get("criterion", "").strip():
                 problems.append(SpecProblem(where, "missing required field 'criterion'"))
             marks = entry.get("marks")

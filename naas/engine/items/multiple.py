@@ -38,7 +38,10 @@ class Multiple(OptionItem):
                 if len(set(map(str, key))) != len(key):
                     problems.append(SpecProblem(("key",), "key lists a label twice"))
                 if labels and len(set(map(str, key))) == len(labels):
-                    problems.append(SpecProblem(("key",), "key lists every option: nothing would be wrong"))
+                    # allowed by the contract, but choosing every option then earns full marks
+                    problems.append(SpecProblem(("key",), "key lists every option, so choosing every option "
+                                                          "earns full marks: add an option that is wrong",
+                                                warning=True))
         if "select" in spec and "scoring" in spec:
             problems.append(SpecProblem(("scoring",), "give either 'select' or 'scoring', not both"))
         if "select" in spec:

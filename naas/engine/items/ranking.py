@@ -23,7 +23,11 @@ class Ranking(OptionItem):
         if "key" in spec and isinstance(options, Mapping):
             labels = sorted(map(str, options))
             given = [label_text(label) for label in key] if isinstance(key, list) else [None]
-            if None in given or sorted(given) != labels:
+            unknown = [(index, label) for index, label in enumerate(key)
+                       if given[index] not in labels] if isinstance(key, list) else []
+            for index, label in unknown:
+                problems.append(SpecProblem(("key", index), f"key {label!r} is not one of the options"))
+            if not unknown and sorted(given) != labels:
                 problems.append(SpecProblem(
                     ("key",), "a ranking key must list every option label exactly once, best first"))
         return problems

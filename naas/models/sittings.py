@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from naas.db import Base, JSONType, UTCDateTime, utcnow
 
 SITTING_STATUSES = ("in_progress", "submitted")
+OPEN = text("status = 'in_progress'")
 
 
 class TestForm(Base):
@@ -50,6 +51,9 @@ class Sitting(Base):
     """A candidate's attempt at a form. The deadline is fixed at the start, by the server."""
 
     __tablename__ = "sittings"
+    # One open sitting per candidate, kept by the database: two starts at once cannot both insert.
+    __table_args__ = (Index("uq_sittings_one_open_per_candidate", "candidate_id", unique=True,
+                            sqlite_where=OPEN, postgresql_where=OPEN),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

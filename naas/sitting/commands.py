@@ -22,9 +22,13 @@ def sittings_group() -> None:
 @sittings_group.command("expire", help="Submit every sitting whose deadline has passed (safe to run from cron).")
 @with_app()
 def sittings_expire() -> None:
-    expired = services.expire_overdue(db.session, utcnow())
-    db.session.commit()
-    click.echo(f"Submitted {len(expired)} sitting(s) whose time had run out.")
+    now, expired = utcnow(), 0
+    for sitting in services.overdue_sittings(db.session, now):
+        expired += services.submit_if_overdue(db.session, sitting, now)
+        # Each sitting in a transaction of its own: the row and the audit log are held for one
+        # sitting at a time, and one submitted meanwhile by its candidate is simply skipped.
+        db.session.commit()
+    click.echo(f"Submitted {expired} sitting(s) whose time had run out.")
 
 
 @click.group("results", help="Results.")

@@ -12,12 +12,13 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from naas import audit
 from naas.bank import Scenario, Tier
 from naas.bank_store import current_tier_version, live_scenario_versions, scenario_from_version, tier_from_version
-from naas.engine.forms import CannotAssemble, assemble
+from naas.engine.forms import CannotAssemble, FormPlan, assemble
 from naas.engine.items import InvalidResponse, ItemType
 from naas.engine.results import Outcome, ScoredItem, outcome
 from naas.models import (
@@ -36,6 +37,9 @@ class SittingRefused(Exception):
 
 
 # -- starting ------------------------------------------------------------------------
+OPEN_SITTING = "You already have a test in progress: finish it first."
+
+
 def open_sitting(session: Session, candidate_id: int) -> Sitting | None:
     return session.scalar(select(Sitting).where(Sitting.candidate_id == candidate_id,
                                                 Sitting.status == "in_progress"))
@@ -51,7 +55,7 @@ def may_start(session: Session, candidate: User, endorsement: Endorsement, now: 
     if endorsement.candidate_id != candidate.id or endorsement.withdrawn_at is not None:
         raise SittingRefused("not_endorsed", "You have not been endorsed for this assessment.")
     if open_sitting(session, candidate.id) is not None:
-        raise SittingRefused("open_sitting", "You already have a test in progress: finish it first.")
+        raise SittingRefused("open_sitting", OPEN_SITTING)
     previous = latest_sitting(session, candidate.id, endorsement.tier)
     if previous is None:
         return
@@ -88,6 +92,20 @@ def start_sitting(session: Session, candidate: User, endorsement: Endorsement, n
     except CannotAssemble:
         raise SittingRefused("no_bank", "This assessment cannot be assembled from the current question bank. "
                                         "The service team has been told; try again later.") from None
+    try:
+        with session.begin_nested():
+            return _create_sitting(session, candidate, endorsement, tier, tier_version, versions, plan, seed, now)
+    except IntegrityError:
+        # Two starts at once (a double click): both passed may_start, and the database's index of
+        # open sittings kept only the first. Everything this one wrote is undone with its savepoint.
+        if open_sitting(session, candidate.id) is None:
+            raise
+        raise SittingRefused("open_sitting", OPEN_SITTING) from None
+
+
+def _create_sitting(session: Session, candidate: User, endorsement: Endorsement, tier: Tier,
+                    tier_version: TierVersion, versions: dict[str, ScenarioVersion], plan: FormPlan, seed: int,
+                    now: datetime) -> Sitting:
     form = TestForm(tier=tier.id, tier_version_id=tier_version.id, seed=seed, total_marks=plan.total_marks,
                     stage_count=len(plan.pages), created_at=now)
     session.add(form)
@@ -360,13 +378,17 @@ def area_scores_json(result: Outcome) -> dict[str, dict[str, Any]]:
     return {code: {"score": str(area.score), "marks": area.marks} for code, area in result.areas.items()}
 
 
-def expire_overdue(session: Session, now: datetime, candidate_id: int | None = None) -> list[int]:
-    """Submit every sitting whose deadline has passed, whether or not its browser came back."""
+def overdue_sittings(session: Session, now: datetime, candidate_id: int | None = None) -> list[Sitting]:
     query = select(Sitting).where(Sitting.status == "in_progress", Sitting.deadline <= now).order_by(Sitting.id)
     if candidate_id is not None:
         query = query.where(Sitting.candidate_id == candidate_id)
+    return list(session.scalars(query))
+
+
+def expire_overdue(session: Session, now: datetime, candidate_id: int | None = None) -> list[int]:
+    """Submit every sitting whose deadline has passed, whether or not its browser came back."""
     expired = []
-    for sitting in session.scalars(query).all():
+    for sitting in overdue_sittings(session, now, candidate_id):
         with session.begin_nested():  # each sitting on its own: one lost race undoes only itself
             if submit_if_overdue(session, sitting, now):
                 expired.append(sitting.id)

@@ -52,6 +52,11 @@ def start(endorsement_id: int):
         try:
             sitting = services.start_sitting(db.session, current_user, endorsement, now)
         except SittingRefused as exc:
+            already = services.open_sitting(db.session, current_user.id) if exc.code == "open_sitting" else None
+            if already is not None:  # e.g. a double click on "Start": back into the one open sitting
+                if already.endorsement_id != endorsement.id:
+                    flash(exc.message, "error")
+                return redirect(url_for("sitting.resume", sitting_id=already.id))
             flash(exc.message, "error")
             return redirect(url_for("home.dashboard"))
         return redirect(url_for("sitting.stage", sitting_id=sitting.id, page=0))

@@ -263,3 +263,18 @@ def test_expiring_overdue_sittings_skips_one_submitted_meanwhile_and_submits_the
     assert expiring.join().raised is None and expiring.returned == [second_id]
     session.expire_all()
     assert {session.get(Sitting, i).status for i in (first_id, second_id)} == {"submitted"}
+
+
+def test_a_start_racing_another_lands_the_candidate_in_the_one_open_sitting(app, on_postgres, signed_in, session,
+                                                                            sessions, candidate, endorsement):
+    first = sessions()
+    sitting_id = services.start_sitting(first, first.get(type(candidate), candidate.id),
+                                        first.get(type(endorsement), endorsement.id), START).id
+    token = csrf_token(signed_in, "/dashboard")
+    second_click = InThread(lambda: signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token}))
+    second_click.wait_until_blocked(app)
+    first.commit()
+    response = second_click.join().returned
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}")
+    session.expire_all()
+    assert len(session.scalars(select(Sitting)).all()) == 1

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from naas.models import Response, ResponseStep, Result, Sitting
+from naas.models import Response, ResponseStep, Result, Sitting, TestForm
+from naas.sitting import services
+from naas.sitting.services import SittingRefused
 
 from ..helpers import csrf_token, login, make_user
 from .conftest import START, autosave, endorse, page_items, start
@@ -295,3 +299,35 @@ def test_a_page_post_with_one_bad_answer_keeps_every_valid_answer_and_lists_the_
     assert saved[single].answer == "a" and saved[ranking].answer == {"a": 2, "b": 1, "c": 3}
     assert saved[multiple].answer is None
     assert session.get(Sitting, sitting_id).current_stage == 0  # a page with a problem does not move on
+
+
+def test_the_database_refuses_a_second_open_sitting_of_one_candidate(signed_in, session, endorsement):
+    first = session.get(Sitting, start(signed_in, endorsement))
+    form = TestForm(tier="practitioner", tier_version_id=first.form.tier_version_id, seed=1, total_marks=20,
+                    stage_count=4, created_at=START)
+    session.add(form)
+    session.flush()
+    session.add(Sitting(candidate_id=first.candidate_id, endorsement_id=endorsement.id, tier="practitioner",
+                        form_id=form.id, status="in_progress", started_at=START, deadline=START + timedelta(hours=1)))
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+def test_a_start_that_loses_the_race_for_the_open_sitting_is_refused_and_leaves_nothing_behind(
+        session, candidate, endorsement, monkeypatch):
+    services.start_sitting(session, candidate, endorsement, START)
+    session.commit()
+    monkeypatch.setattr(services, "may_start", lambda *args: None)  # as if both had checked before either inserted
+    with pytest.raises(SittingRefused) as refused:
+        services.start_sitting(session, candidate, endorsement, START)
+    assert refused.value.code == "open_sitting"
+    session.commit()
+    assert len(session.scalars(select(TestForm)).all()) == 1 and len(session.scalars(select(Sitting)).all()) == 1
+
+
+def test_a_double_click_on_start_lands_the_candidate_in_their_one_sitting(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    token = csrf_token(signed_in, "/dashboard")
+    again = signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token})
+    assert again.headers["Location"].endswith(f"/sittings/{sitting_id}")
+    assert len(session.scalars(select(Sitting)).all()) == 1

@@ -47,12 +47,13 @@ def parse_number(text: str) -> str:
     """The canonical form of a number as typed (any case, spaces or dashes), or NumberError:
     "malformed" when it cannot be a number at all, "typo" when its check symbol disagrees."""
     compact = "".join(ch for ch in text.upper() if ch not in " -\t")
-    if compact.startswith(PREFIX):
+    if len(compact) == len(PREFIX) + RANDOM_SYMBOLS + 1 and compact.startswith(PREFIX):
         compact = compact[len(PREFIX):]
     if len(compact) != RANDOM_SYMBOLS + 1:
         raise NumberError("malformed")
-    body = compact[:-1].translate(_READ_AS)
-    check = compact[-1]
+    # The check symbol is read as forgivingly as the rest: 0 and 1 are check symbols too.
+    compact = compact.translate(_READ_AS)
+    body, check = compact[:-1], compact[-1]
     if any(ch not in ALPHABET for ch in body) or check not in CHECK_ALPHABET:
         raise NumberError("malformed")
     if check_symbol(body) != check:

@@ -28,7 +28,8 @@ bp = Blueprint("certificates", __name__)
 admin_bp = Blueprint("certificates_admin", __name__, url_prefix="/admin/certificates")
 
 MALFORMED = ("That is not a certificate number. Certificate numbers look like NAAS-XXXX-XXXX-XXXXX-X: "
-             "the letters NAAS and 14 letters and digits.")
+             "the letters NAAS, 13 letters and digits, then a check character: a letter, a digit, "
+             "or one of * ~ $ =.")
 TYPO = ("That number has a typing mistake: its last character, a check, does not match the rest. "
         "Check each character against the certificate and try again.")
 UNKNOWN = "No certificate has this number."

@@ -42,17 +42,22 @@
     return chosen ? chosen.value : null;
   }
 
-  // ---- autosave: one request in flight per question; a change meanwhile is sent after it
+  // ---- autosave: one request in flight per question; a change meanwhile is sent after it.
+  // Every send uses a new, higher sequence number (the field holds the next one, and a page post
+  // sends it too): a send whose reply was lost may still have been saved, and the server keeps
+  // only the highest number, so reusing one would make every later save "stale".
   var inFlight = {};
   var dirty = {};
+  var staleItems = {};
   var stopped = false;
 
   function save(question) {
-    if (stopped) { return; }
     var id = question.getAttribute("data-item");
+    if (stopped || staleItems[id]) { return; }
     if (inFlight[id]) { dirty[id] = true; return; }
     var seqField = question.querySelector("[data-seq-for]");
     var seq = parseInt(seqField.value, 10);
+    seqField.value = String(seq + 1);
     var token = form.querySelector("input[name=csrf_token]").value;
     inFlight[id] = true;
     dirty[id] = false;
@@ -68,9 +73,13 @@
     }).then(function (reply) {
       inFlight[id] = false;
       if (reply.status === 200) {
-        seqField.value = String(Math.max(seq, reply.body.seq) + 1);
+        seqField.value = String(Math.max(parseInt(seqField.value, 10), reply.body.seq + 1));
         say("All answers saved at " + clock(new Date()) + ".");
         if (dirty[id]) { save(question); }
+        return;
+      }
+      if (reply.status === 409 && reply.body.error === "stale") {
+        showStale(question, reply.body.message);
         return;
       }
       if (reply.status === 410 || reply.status === 423) {
@@ -87,6 +96,30 @@
           "or use the Save button.");
       window.setTimeout(function () { if (dirty[id]) { save(question); } }, 5000);
     });
+  }
+
+  // A newer answer to this question was saved elsewhere (another window or device). Saving
+  // from here would be refused, and overwriting it silently would be wrong: stop saving this
+  // question and let the candidate reload to see the newer answer.
+  function showStale(question, message) {
+    var id = question.getAttribute("data-item");
+    staleItems[id] = true;
+    say(message || "A newer answer to this question was saved in another window. Reload the page to see it.");
+    if (question.querySelector(".stale-notice")) { return; }
+    var notice = document.createElement("div");
+    notice.className = "stale-notice error-message";
+    notice.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = (message || "A newer answer to this question was saved in another window.") +
+      " This answer is not being saved from this window.";
+    var reload = document.createElement("button");
+    reload.type = "button";
+    reload.className = "button button-secondary";
+    reload.textContent = "Reload the page";
+    reload.addEventListener("click", function () { window.location.reload(); });
+    notice.appendChild(text);
+    notice.appendChild(reload);
+    question.insertBefore(notice, question.firstChild);
   }
 
   if (form && !form.querySelector("fieldset[disabled]")) {

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naas.engine.assembly import Rules, distinct_forms, fitting_forms
+from naas.engine import assembly
+from naas.engine.assembly import Rules, can_fill
 from naas.engine.items import REGISTRY
 from naas.engine.items.base import unknown_field
 
@@ -352,12 +353,19 @@ class _Checker:
         for index, tier in enumerate(tiers.values()):
             live = [s for s in scenarios if s.tier == tier.id and s.status == "live"]
             rules = Rules(tier.blueprint, tier.area_codes)
-            if not fitting_forms(live, rules, limit=1):
-                detail = (f"{len(live)} live scenarios; a form needs {tier.blueprint.scenarios}"
-                          + (f" adding up to {tier.blueprint.total_marks} marks" if tier.blueprint.total_marks else "")
-                          + f" with at least {tier.blueprint.min_items_per_area} items in every area")
-                self.add(self.tiers_doc, ("tiers", index, "blueprint"),
-                         f"the live items of tier '{tier.id}' cannot fill its blueprint ({detail})")
+            fills = can_fill(live, rules)
+            if fills:
+                continue
+            detail = (f"{len(live)} live scenarios; a form needs {tier.blueprint.scenarios}"
+                      + (f" adding up to {tier.blueprint.total_marks} marks" if tier.blueprint.total_marks else "")
+                      + f" with at least {tier.blueprint.min_items_per_area} items in every area")
+            if fills is False:
+                message = f"the live items of tier '{tier.id}' cannot fill its blueprint ({detail})"
+            else:  # forms would be as hard to assemble: make the blueprint or the bank simpler
+                message = (f"the live items of tier '{tier.id}' cannot be shown to fill its blueprint: no form "
+                           f"was found in {assembly.MAX_STEPS} steps of search ({detail}); ease min_items_per_area "
+                           "or spread the areas more evenly over the scenarios")
+            self.add(self.tiers_doc, ("tiers", index, "blueprint"), message)
 
     def run(self) -> CheckResult:
         if not self.root.is_dir():

@@ -26,8 +26,8 @@ def summarise(bank: Bank) -> list[str]:
             f"{name} {types[name]}" + (f" ({100 * types[name] / objective:.0f}% of objective)"
                                        if name != "free_text" and objective else "")
             for name in sorted(types)))
-        lines.append(f"  forms the blueprint can assemble: {len(forms)}"
-                     f" ({len(distinct_forms(forms))} differing in at least half their scenarios)")
+        lines.append(f"  forms the blueprint can assemble: {'' if forms.complete else 'at least '}{len(forms.ids)}"
+                     f" ({len(distinct_forms(forms.ids))} differing in at least half their scenarios)")
         for area in tier.areas:
             area_items = [i for i in items if i.area == area.code]
             lines.append(f"  {area.code:<4} {len(area_items):>3} items {sum(i.marks for i in area_items):>4} marks"

@@ -495,3 +495,30 @@ def test_a_key_that_lists_every_option_is_a_warning_not_a_failure(tmp_path):
                              capture_output=True, text=True)
     assert command.returncode == 0, command.stdout
     assert "p-one.yaml:" in command.stdout and ": warning: key lists every option" in command.stdout
+
+
+# -- the blueprint check is quick, and says so when it cannot decide ------------------------
+def test_forty_scenarios_that_cannot_reach_the_total_are_reported_without_searching_every_form(tmp_path):
+    # 6 scenarios of 10 marks never make 61; the old search tried all 3.8 million choices
+    tiers = tiers_with(scenarios=6, total_marks=61)
+    root = write_bank(tmp_path / "bank", tiers=tiers, scenarios=[scenario(f"p-s{i}") for i in range(40)])
+    assert any("the live items of tier 'practitioner' cannot fill its blueprint (40 live scenarios; a form needs 6 "
+               "adding up to 61 marks" in p for p in problems_of(root))
+
+
+def test_a_blueprint_the_search_cannot_decide_is_a_problem_that_says_so(tmp_path, monkeypatch):
+    from naas.engine import assembly
+
+    tiers = tiers_with(scenarios=2, total_marks=20)
+    tiers["tiers"][0]["areas"] += [{"code": "P3", "title": "Three"}, {"code": "P4", "title": "Four"}]
+    specs = []
+    for number, other in enumerate(("P2", "P3", "P4")):
+        spec = scenario(f"p-s{number}")
+        for item in spec["stages"][0]["items"] + spec["stages"][1]["items"]:
+            item["area"] = "P1" if item["area"] == "P1" else other
+        specs.append(spec)
+    root = write_bank(tmp_path / "bank", tiers=tiers, scenarios=specs)
+    assert any("cannot fill its blueprint (3 live scenarios" in p for p in problems_of(root))
+    monkeypatch.setattr(assembly, "MAX_STEPS", 2)
+    assert any("cannot be shown to fill its blueprint: no form was found in 2 steps of search (3 live scenarios"
+               in p for p in problems_of(root))

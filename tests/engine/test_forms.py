@@ -1,7 +1,10 @@
 """Form assembly and results: pure functions of their inputs."""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from fractions import Fraction
+from random import Random
 
 import pytest
 from hypothesis import given, settings
@@ -9,7 +12,7 @@ from hypothesis import strategies as st
 
 from naas.bank import check_bank
 from naas.config import BUNDLED_BANK
-from naas.engine.assembly import Rules
+from naas.engine.assembly import Forms, Rules, can_fill, draw, fitting_forms
 from naas.engine.forms import CannotAssemble, assemble
 from naas.engine.results import ScoredItem, outcome
 
@@ -108,3 +111,53 @@ def test_a_total_is_always_the_sum_of_area_scores(entries):
     result = outcome(scored, 60, 40)
     assert result.total == sum(area.score for area in result.areas.values())
     assert 0 <= result.total <= result.max_marks
+
+
+# -- the search: polynomial in the marks, bounded in the areas -------------------------------
+@dataclass(frozen=True)
+class Fake:
+    id: str
+    marks: int
+    area_counts: Counter
+
+
+@dataclass(frozen=True)
+class Blueprint:
+    scenarios: int
+    min_items_per_area: int = 0
+    total_marks: int | None = None
+
+
+def fakes(n, marks=10, areas=("P1", "P2")):
+    return [Fake(f"s{i:02d}", marks, Counter({a: 2 for a in areas})) for i in range(n)]
+
+
+def test_an_unreachable_total_is_found_out_at_once_among_forty_scenarios():
+    # every combination of 6 of 40 scenarios adds up to 60: the old search tried all 3.8 million
+    rules = Rules(Blueprint(6, 1, 61), ("P1", "P2"))
+    assert can_fill(fakes(40), rules) is False
+    assert fitting_forms(fakes(40), rules) == Forms([], complete=True)
+    assert draw(fakes(40), rules, Random(1)) is None
+
+
+def test_a_reachable_total_among_uneven_marks_is_found():
+    pool = fakes(39, marks=10) + [Fake("s99", 11, Counter({"P1": 1, "P2": 1}))]
+    rules = Rules(Blueprint(6, 1, 61), ("P1", "P2"))
+    assert can_fill(pool, rules) is True
+    assert all("s99" in form for form in fitting_forms(pool, rules, limit=50).ids)
+
+
+def test_areas_that_no_form_can_cover_together_end_in_no_or_in_unknown_never_a_hang():
+    # each scenario covers P1 and one other area; two scenarios never cover all four areas
+    pool = [Fake(f"s{i:03d}", 10, Counter({"P1": 1, ("P2", "P3", "P4")[i % 3]: 1})) for i in range(60)]
+    rules = Rules(Blueprint(2, 1, 20), ("P1", "P2", "P3", "P4"))
+    assert can_fill(pool, rules) is False
+    assert can_fill(pool, rules, max_steps=100) is None
+    assert fitting_forms(pool, rules, max_steps=100).complete is False
+
+
+def test_a_resit_draws_the_form_with_the_fewest_seen_scenarios():
+    pool = fakes(5)
+    rules = Rules(Blueprint(3), ("P1", "P2"))
+    chosen = draw(pool, rules, Random(3), avoid=frozenset({"s00", "s01", "s02", "s03"}))
+    assert len(chosen) == 3 and sum(s.id != "s04" for s in chosen) == 2 and "s04" in {s.id for s in chosen}

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from random import Random, SystemRandom
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -22,7 +23,7 @@ from naas import audit
 from naas.bank import Scenario
 from naas.bank_store import scenario_from_version
 from naas.engine.items.free_text import FreeText
-from naas.engine.psychometrics import agreement, quadratic_weighted_kappa
+from naas.engine.psychometrics import Agreement, Deviation, agreement, deviation, kappa_by_scale
 from naas.models import (
     ControlScript, Endorsement, FormItem, ItemVersion, Mark, Response, Result, ReviewRequest, ScenarioVersion,
     Script, Sitting, TierSetting, User,
@@ -30,7 +31,7 @@ from naas.models import (
 from naas.models.marking import SLOTS
 
 HOLD = timedelta(hours=4)  # an allocation not submitted by then goes back to the queue
-CONTROL_EVERY = 5  # about one script in five that an assessor takes is a control, where one is left
+CONTROL_RATE = 0.2  # the chance that a script an assessor takes is a control, where one is left for them
 MIN_SCRIPTS_FOR_FLAG = 5
 KAPPA_FLOOR = 0.6
 
@@ -95,7 +96,9 @@ def _reference() -> str:
 
 def add_control(session: Session, item_version: ItemVersion, text: str, agreed_marks: list[int], actor_id: int,
                 now: datetime) -> ControlScript:
-    """Seed a control script: a written answer with an agreed mark, marked by every assessor."""
+    """Seed a control script: a written answer with an agreed mark, marked by every assessor.
+
+    Each assessor is given it as a script of their own, with its own reference, when it comes."""
     item = item_of(session, item_version)
     if not isinstance(item, FreeText):
         raise MarkingRefused("Control scripts are for written-answer items only.")
@@ -109,8 +112,6 @@ def add_control(session: Session, item_version: ItemVersion, text: str, agreed_m
                             agreed_total=total, created_by=actor_id, created_at=now)
     session.add(control)
     session.flush()
-    session.add(Script(reference=_reference(), kind="control", tier=item_version.tier, item_version_id=item_version.id,
-                       control_id=control.id, status="marking", queued_at=now))
     audit.record(session, action="marking.control_added", subject_type="control_script", subject_id=control.id,
                  actor_id=actor_id, now=now, data={"item": item_version.item_id, "agreed_total": str(total)})
     session.flush()
@@ -165,8 +166,6 @@ def open_marks(session: Session, assessor: User) -> list[Mark]:
 
 def _hold_ran_out(session: Session, mark: Mark, now: datetime) -> bool:
     script = session.get(Script, mark.script_id)
-    if script.kind == "control":
-        return mark.allocated_at < now - HOLD
     return script.held_by != mark.assessor_id or script.held_since is None or script.held_since < now - HOLD
 
 
@@ -194,14 +193,20 @@ def current_hold(session: Session, assessor: User, now: datetime) -> Mark | None
     return None
 
 
-def take_next(session: Session, assessor: User, now: datetime, purpose: str = "marking") -> Mark | None:
+def take_next(session: Session, assessor: User, now: datetime, purpose: str = "marking", rng: Random | None = None,
+              control_rate: float = CONTROL_RATE) -> Mark | None:
     """Give the assessor the next script they may mark (purpose 'marking'), moderate
     ('moderation') or review ('review'), oldest first; None when there is none. An assessor
-    who still holds an unfinished script is given that one back instead."""
+    who still holds an unfinished script is given that one back instead.
+
+    When marking, a control script left for the assessor comes with chance `control_rate`
+    (drawn from `rng`), and whenever no candidate's script waits for them: so neither its
+    place in the sequence nor the waiting count tells it apart."""
     held = current_hold(session, assessor, now)
     if held is not None:
         return held
-    if purpose == "marking" and _due_a_control(session, assessor):
+    rng = rng if rng is not None else SystemRandom()
+    if purpose == "marking" and rng.random() < control_rate:
         control = _take_control(session, assessor, now)
         if control is not None:
             return control
@@ -213,6 +218,8 @@ def take_next(session: Session, assessor: User, now: datetime, purpose: str = "m
         mark = _claim(session, script_id, assessor, now, status)
         if mark is not None:
             return mark
+    if purpose == "marking":
+        return _take_control(session, assessor, now)
     return None
 
 
@@ -261,18 +268,23 @@ def _purpose_for(session: Session, script: Script) -> str:
     return "second" if submitted else "first"
 
 
-def _due_a_control(session: Session, assessor: User) -> bool:
-    taken = session.scalar(select(func.count()).select_from(Mark).where(
-        Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second", "control")), Mark.status != "lapsed"))
-    return taken % CONTROL_EVERY == CONTROL_EVERY - 1
+def _controls_left(assessor: User):
+    """Active control scripts this assessor has not marked (a lapsed marking does not count)."""
+    return select(ControlScript).where(ControlScript.active.is_(True), ~exists().where(
+        Script.control_id == ControlScript.id, Mark.script_id == Script.id, Mark.assessor_id == assessor.id,
+        Mark.status != "lapsed"))
 
 
 def _take_control(session: Session, assessor: User, now: datetime) -> Mark | None:
-    script = session.scalar(select(Script).join(ControlScript, ControlScript.id == Script.control_id).where(
-        Script.kind == "control", ControlScript.active.is_(True), _not_marked_by(assessor))
-        .order_by(Script.id).limit(1))
-    if script is None:
+    control = session.scalar(_controls_left(assessor).order_by(ControlScript.id).limit(1))
+    if control is None:
         return None
+    item_version = session.get(ItemVersion, control.item_version_id)
+    # a script of this assessor's own: a reference shared by every assessor would give a control away
+    script = Script(reference=_reference(), kind="control", tier=item_version.tier, item_version_id=item_version.id,
+                    control_id=control.id, status="marking", queued_at=now, held_by=assessor.id, held_since=now)
+    session.add(script)
+    session.flush()
     mark = Mark(script_id=script.id, assessor_id=assessor.id, purpose="control", slot=None, status="allocated",
                 allocated_at=now)
     session.add(mark)
@@ -511,21 +523,54 @@ def review_of(session: Session, script: Script) -> ReviewRequest | None:
     return session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id))
 
 
+
 # -- reliability --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReliabilityRules:
+    """How control figures are judged and shown (set from the app's NAAS_MARKING_* config)."""
+
+    drift_window: int = 10  # the flag looks at the assessor's last this-many controls of each tier
+    control_block: int = 5  # an assessor sees their control figures only over whole blocks of this many
+    control_delay: timedelta = timedelta(days=7)  # ...each control marked at least this long ago
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: str  # YYYY-MM
+    scripts_marked: int
+    agreement: Agreement
+    kappa: float | None
+    controls: Deviation  # admins only
+
+
+@dataclass(frozen=True)
+class ControlBlock:
+    first: int  # 1-based positions of the block's controls in the order they were marked
+    last: int
+    deviation: Deviation
+
+
 @dataclass(frozen=True)
 class Reliability:
     assessor: User
-    scripts_marked: int
-    agreement: Any
-    kappa: float | None
-    controls_marked: int
-    control_deviation: float | None  # mean of (their total - agreed total)
-    by_month: list[tuple[str, int, float | None, float | None]]  # month, scripts, exact agreement, control deviation
+    scripts_marked: int  # every submitted marking, control scripts included
+    agreement: Agreement
+    kappa: float | None  # quadratic-weighted, per mark scale
+    controls: Deviation  # every control marked: admins only
+    recent: dict[str, Deviation]  # per tier, the last `drift_window` controls: admins only
+    control_blocks: list[ControlBlock]  # what the assessor sees of their controls
+    by_month: list[MonthFigures]
     flagged: bool
     flag_reasons: list[str]
 
 
-def reliability(session: Session, assessor: User) -> Reliability:
+def reliability(session: Session, assessor: User, now: datetime, rules: ReliabilityRules = ReliabilityRules()
+                ) -> Reliability:
+    """An assessor's agreement with other markers and with control scripts' agreed marks.
+
+    Admins see every figure. The assessor's own page shows control figures only as
+    `control_blocks`: were it to change after each control, it would give away which script was
+    a control and, from the change, its agreed mark."""
     other = aliased(Mark)
     pairs = session.execute(
         select(Mark.total, other.total, Mark.submitted_at, ItemVersion.marks)
@@ -534,37 +579,55 @@ def reliability(session: Session, assessor: User) -> Reliability:
         .join(Script, Script.id == Mark.script_id)
         .join(ItemVersion, ItemVersion.id == Script.item_version_id)
         .where(Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second")), Mark.status == "submitted")
+        .order_by(Mark.submitted_at, Mark.id)
     ).all()
-    scripts_marked = session.scalar(select(func.count()).select_from(Mark).where(
-        Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second", "moderation", "review")),
-        Mark.status == "submitted"))
-    mine = [p[0] for p in pairs]
-    theirs = [p[1] for p in pairs]
-    high = max((p[3] for p in pairs), default=0)
-    kappa = quadratic_weighted_kappa([int(x) for x in mine], [int(y) for y in theirs], 0, high) if pairs else None
+    submitted = session.scalars(select(Mark.submitted_at).where(
+        Mark.assessor_id == assessor.id, Mark.status == "submitted")).all()
     controls = session.execute(
-        select(Mark.total, ControlScript.agreed_total, Mark.submitted_at)
+        select(Mark.total, ControlScript.agreed_total, Mark.submitted_at, Script.tier)
         .join(Script, Script.id == Mark.script_id).join(ControlScript, ControlScript.id == Script.control_id)
-        .where(Mark.assessor_id == assessor.id, Mark.purpose == "control", Mark.status == "submitted")).all()
-    deviation = float(sum(t - a for t, a, _ in controls) / len(controls)) if controls else None
-    months: dict[str, dict[str, list]] = defaultdict(lambda: {"pairs": [], "controls": []})
-    for mine_total, their_total, at, _ in pairs:
-        months[at.strftime("%Y-%m")]["pairs"].append(mine_total == their_total)
-    for total, agreed, at in controls:
-        months[at.strftime("%Y-%m")]["controls"].append(total - agreed)
-    by_month = [(month, len(v["pairs"]),
-                 (sum(v["pairs"]) / len(v["pairs"])) if v["pairs"] else None,
-                 float(sum(v["controls"]) / len(v["controls"])) if v["controls"] else None)
+        .where(Mark.assessor_id == assessor.id, Mark.purpose == "control", Mark.status == "submitted")
+        .order_by(Mark.submitted_at, Mark.id)).all()
+
+    def control_deviation(rows) -> Deviation:
+        return deviation([r[0] for r in rows], [r[1] for r in rows])
+
+    def paired(rows) -> tuple[Agreement, float | None]:
+        return (agreement([r[0] for r in rows], [r[1] for r in rows]),
+                kappa_by_scale((int(r[0]), int(r[1]), r[3]) for r in rows))
+
+    overall, kappa = paired(pairs)
+    months: dict[str, dict[str, list]] = defaultdict(lambda: {"marked": [], "pairs": [], "controls": []})
+    for at in submitted:
+        months[at.strftime("%Y-%m")]["marked"].append(at)
+    for row in pairs:
+        months[row[2].strftime("%Y-%m")]["pairs"].append(row)
+    for row in controls:
+        months[row[2].strftime("%Y-%m")]["controls"].append(row)
+    by_month = [MonthFigures(month, len(v["marked"]), *paired(v["pairs"]), control_deviation(v["controls"]))
                 for month, v in sorted(months.items())]
-    threshold = max((float(s.drift_threshold) for s in session.scalars(select(TierSetting))), default=1.0)
+
+    by_tier: dict[str, list] = defaultdict(list)
+    for row in controls:
+        by_tier[row[3]].append(row)
+    recent = {tier: control_deviation(rows[-rules.drift_window:]) for tier, rows in sorted(by_tier.items())}
     reasons = []
-    if deviation is not None and abs(deviation) > threshold:
-        reasons.append(f"control scripts: marks {'above' if deviation > 0 else 'below'} the agreed mark by "
-                       f"{abs(deviation):.2f} on average (threshold {threshold:.2f})")
-    if kappa is not None and len(pairs) >= MIN_SCRIPTS_FOR_FLAG and kappa < KAPPA_FLOOR:
+    for tier, drift in recent.items():
+        threshold = float(settings_for(session, tier).drift_threshold)
+        if drift.mean_absolute > threshold:
+            direction = "above" if drift.bias > 0 else "below" if drift.bias < 0 else "either side of"
+            reasons.append(f"{tier} control scripts: over the last {drift.count}, marks lie {drift.mean_absolute:.2f} "
+                           f"from the agreed mark on average (threshold {threshold:.2f}), {direction} it "
+                           f"(bias {drift.bias:+.2f})")
+    if kappa is not None and overall.pairs >= MIN_SCRIPTS_FOR_FLAG and kappa < KAPPA_FLOOR:
         reasons.append(f"agreement with second markers: weighted kappa {kappa:.2f} is below {KAPPA_FLOOR}")
-    return Reliability(assessor, scripts_marked, agreement(mine, theirs), kappa, len(controls), deviation, by_month,
-                       bool(reasons), reasons)
+
+    settled = [row for row in controls if row[2] <= now - rules.control_delay]
+    size = max(rules.control_block, 1)
+    blocks = [ControlBlock(start + 1, start + size, control_deviation(settled[start:start + size]))
+              for start in range(0, len(settled) - size + 1, size)]
+    return Reliability(assessor, len(submitted), overall, kappa, control_deviation(controls), recent, blocks,
+                       by_month, bool(reasons), reasons)
 
 
 def assessors(session: Session) -> list[User]:
@@ -579,10 +642,17 @@ def marks_for_moderation(session: Session, script: Script) -> list[Mark]:
                                                    Mark.status == "submitted").order_by(Mark.slot)))
 
 
-def queue_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Script.status, func.count()).where(Script.kind == "candidate")
-                           .group_by(Script.status)).all()
-    return dict(rows)
+def queue_counts(session: Session, assessor: User, now: datetime) -> dict[str, int]:
+    """How many scripts this assessor could be given now, by status. 'marking' counts the
+    control scripts left for them like any other script: a count of candidates' scripts alone
+    would give a control away whenever it showed none and a script still came."""
+    counts = {}
+    for status in ("marking", "moderation", "review"):
+        counts[status] = session.scalar(select(func.count()).select_from(Script).where(
+            Script.kind == "candidate", Script.status == status, _free(now), _conflict_free(assessor),
+            _not_marked_by(assessor)))
+    counts["marking"] += session.scalar(select(func.count()).select_from(_controls_left(assessor).subquery()))
+    return counts
 
 
 def scripts_of_sitting_by_item(session: Session, sitting: Sitting) -> dict[int, Script]:

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from random import SystemRandom
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,7 +26,7 @@ PURPOSE_ROLES = {"marking": ("assessor", "moderator"), "moderation": ("moderator
 @roles_required("assessor", "moderator")
 def queue():
     return render_template("marking/queue.html", open_marks=services.open_marks(db.session, current_user),
-                           counts=services.queue_counts(db.session))
+                           counts=services.queue_counts(db.session, current_user, clock_now()))
 
 
 @bp.route("/next", methods=["POST"])
@@ -38,7 +40,8 @@ def take_next():
     if held is not None:
         flash(f"Finish script {held.script.reference} first: you hold one script at a time.", "info")
         return redirect(url_for("marking.mark", mark_id=held.id))
-    mark = services.take_next(db.session, current_user, now, purpose)
+    mark = services.take_next(db.session, current_user, now, purpose, rng=SystemRandom(),
+                              control_rate=current_app.config["NAAS_MARKING_CONTROL_RATE"])
     if mark is None:
         flash("There is nothing waiting for you to " + {"marking": "mark", "moderation": "moderate",
                                                          "review": "review"}[purpose] + " just now.", "info")
@@ -77,11 +80,19 @@ def mark(mark_id: int):
                            values=request.form if error else None), (422 if error else 200)
 
 
+def _rules() -> services.ReliabilityRules:
+    config = current_app.config
+    return services.ReliabilityRules(drift_window=config["NAAS_MARKING_DRIFT_WINDOW"],
+                                     control_block=config["NAAS_MARKING_CONTROL_BLOCK"],
+                                     control_delay=timedelta(days=config["NAAS_MARKING_CONTROL_DELAY_DAYS"]))
+
+
 @bp.route("/reliability")
 @roles_required("assessor", "moderator")
 def reliability():
-    return render_template("marking/reliability.html", figures=[services.reliability(db.session, current_user)],
-                           everyone=False)
+    rules = _rules()
+    return render_template("marking/reliability.html", rules=rules, everyone=False,
+                           figures=[services.reliability(db.session, current_user, clock_now(), rules)])
 
 
 # -- candidates ask for a review ----------------------------------------------------------
@@ -119,8 +130,9 @@ def _tiers() -> list[str]:
 def overview():
     states = [services.release_state(db.session, tier) for tier in _tiers()]
     settings = {tier: services.settings_for(db.session, tier) for tier in _tiers()}
-    figures = [services.reliability(db.session, user) for user in services.assessors(db.session)]
-    return render_template("marking/admin.html", states=states, settings=settings, figures=figures)
+    rules = _rules()
+    figures = [services.reliability(db.session, user, clock_now(), rules) for user in services.assessors(db.session)]
+    return render_template("marking/admin.html", states=states, settings=settings, figures=figures, rules=rules)
 
 
 @admin_bp.route("/<tier>/release", methods=["POST"])

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from naas.engine.psychometrics import agreement, quadratic_weighted_kappa
+from naas.engine.psychometrics import Deviation, agreement, deviation, kappa_by_scale, quadratic_weighted_kappa
 
 
 def test_two_category_kappa_equals_cohens_kappa_worked_by_hand():
@@ -45,3 +45,30 @@ def test_agreement_figures():
     assert result.pairs == 4
     assert result.exact == 0.5 and result.adjacent == 0.75
     assert result.mean_absolute_difference == 1.0
+
+
+def test_kappa_over_items_on_different_scales_is_the_pair_weighted_mean_of_each_scales_kappa():
+    two_mark = [(0, 0, 1), (0, 1, 1), (1, 1, 1), (1, 1, 1)]  # kappa 0.5, worked above
+    three_mark = [(0, 0, 2), (1, 2, 2), (2, 2, 2), (2, 1, 2)]  # kappa 7/11, worked above
+    assert kappa_by_scale(two_mark + three_mark) == pytest.approx((0.5 * 4 + 7 / 11 * 4) / 8)
+
+
+def test_kappa_by_scale_does_not_pool_different_scales_into_one_table():
+    # a full reversal on a one-mark item is as bad as it gets on that scale; pooled into 0..10
+    # its one-mark disagreements would weigh next to nothing
+    pairs = [(0, 1, 1), (1, 0, 1), (0, 0, 10), (10, 10, 10)]
+    assert kappa_by_scale(pairs) == pytest.approx((-1.0 * 2 + 1.0 * 2) / 4)
+    assert quadratic_weighted_kappa([0, 1, 0, 10], [1, 0, 0, 10], 0, 10) > 0.9
+
+
+def test_kappa_by_scale_leaves_out_scales_where_it_is_undefined():
+    assert kappa_by_scale([(2, 2, 4), (2, 2, 4), (0, 1, 1), (1, 1, 1)]) == pytest.approx(
+        quadratic_weighted_kappa([0, 1], [1, 1], 0, 1))
+    assert kappa_by_scale([]) is None
+
+
+def test_control_deviation_is_absolute_so_errors_either_way_do_not_cancel_and_bias_is_kept_apart():
+    result = deviation([5, 1], [2, 4])  # +3 and -3
+    assert result == Deviation(2, 3.0, 0.0)
+    assert deviation([4, 3], [2, 2]) == Deviation(2, 1.5, 1.5)
+    assert deviation([], []) == Deviation(0, None, None)

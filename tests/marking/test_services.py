@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from naas import audit
-from naas.engine.psychometrics import quadratic_weighted_kappa
+from naas.engine.psychometrics import Deviation, quadratic_weighted_kappa
 from naas.marking import services
 from naas.marking.services import MarkingRefused
-from naas.models import ItemVersion, Mark, Result, ReviewRequest, Script
+from naas.models import ItemVersion, Mark, Result, ReviewRequest, Script, TierSetting
 
 from ..helpers import make_user
 from .conftest import START, sit
@@ -22,7 +22,8 @@ NOW = START + timedelta(hours=2)
 
 
 def mark_next(session, assessor, marks, purpose="marking", comment="Marked against the rubric.", at=NOW):
-    mark = services.take_next(session, assessor, at, purpose)
+    """Take and mark the next candidate's script (no control comes while one waits)."""
+    mark = services.take_next(session, assessor, at, purpose, control_rate=0)
     assert mark is not None, f"nothing for {assessor.name} to {purpose}"
     services.record_mark(session, mark, assessor, marks, comment, submit=True, now=at)
     session.commit()
@@ -186,6 +187,16 @@ def test_every_mark_decision_and_release_is_audited(session, sitting, assessors,
     assert audit.verify_chain(session).ok
 
 
+class Draws:
+    """Stands in for a Random whose draws the test chooses."""
+
+    def __init__(self, *values: float):
+        self.values = list(values)
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+
 def control_for(session, assessor_admin, text="A model control answer.", agreed=(2, 1)):
     item_version = session.scalar(select(ItemVersion).where(ItemVersion.type == "free_text").limit(1))
     return services.add_control(session, item_version, text, list(agreed), assessor_admin.id, NOW)
@@ -199,14 +210,15 @@ def test_control_scripts_reach_each_assessor_and_measure_their_deviation(session
     control_for(session, admin)
     a = assessors[0]
     purposes = []
+    draws = Draws(0.9, 0.9, 0.9, 0.9, 0.1)
     for _ in range(5):
-        mark = services.take_next(session, a, NOW)
+        mark = services.take_next(session, a, NOW, rng=draws, control_rate=0.2)
         purposes.append(mark.purpose)
         services.record_mark(session, mark, a, [3, 2], "Full marks.", submit=True, now=NOW)  # control agreed 3
     assert purposes.count("control") == 1 and purposes[4] == "control"
-    figures = services.reliability(session, a)
-    assert figures.controls_marked == 1 and figures.control_deviation == pytest.approx(2.0)
-    assert figures.flagged and "above the agreed mark" in figures.flag_reasons[0]
+    figures = services.reliability(session, a, NOW)
+    assert figures.controls == Deviation(1, 2.0, 2.0)
+    assert figures.flagged and "above it" in figures.flag_reasons[0]
 
 
 def test_reliability_figures_from_paired_marks(session, candidate, org, employer, assessors):
@@ -217,7 +229,7 @@ def test_reliability_figures_from_paired_marks(session, candidate, org, employer
         mark_next(session, a, marks)
     for marks in ([3, 2], [1, 2], [2, 2], [3, 2]):
         mark_next(session, b, marks)
-    figures = services.reliability(session, a)
+    figures = services.reliability(session, a, NOW)
     assert figures.agreement.pairs == 4
     assert figures.agreement.exact == 0.5 and figures.agreement.adjacent == 0.75
     # totals 5, 2, 4, 1 against 5, 3, 4, 5: differences 0, 1, 0, 4
@@ -349,3 +361,138 @@ def test_a_claim_that_loses_the_race_for_the_slot_lets_go_of_the_script(session,
     assert [s.held_by for s in scripts(session)] == [None, None]
 
 
+
+def test_a_control_comes_when_the_draw_falls_below_the_control_rate(session, sitting, assessors):
+    control_for(session, make_user(session, "admin"))
+    a = assessors[0]
+    first = services.take_next(session, a, NOW, rng=Draws(0.5), control_rate=0.2)
+    assert first.purpose == "first"
+    services.record_mark(session, first, a, [2, 1], "Marked.", submit=True, now=NOW)
+    assert services.take_next(session, a, NOW, rng=Draws(0.1), control_rate=0.2).purpose == "control"
+
+
+def test_the_waiting_count_counts_a_control_like_any_script_and_it_comes_when_nothing_else_waits(
+        session, sitting, assessors):
+    control_for(session, make_user(session, "admin"))
+    a = assessors[0]
+    assert services.queue_counts(session, a, NOW)["marking"] == 3  # two candidates' scripts and a control
+    for _ in range(2):
+        mark = services.take_next(session, a, NOW, rng=Draws(0.9), control_rate=0.2)
+        services.record_mark(session, mark, a, [2, 1], "Marked.", submit=True, now=NOW)
+    assert services.queue_counts(session, a, NOW)["marking"] == 1
+    control = services.take_next(session, a, NOW, rng=Draws(0.9), control_rate=0.2)
+    assert control.purpose == "control"
+    services.record_mark(session, control, a, [2, 1], "Marked.", submit=True, now=NOW)
+    assert services.queue_counts(session, a, NOW)["marking"] == 0
+    assert services.take_next(session, a, NOW, rng=Draws(0.9), control_rate=0.2) is None
+
+
+def test_each_assessor_is_given_a_control_under_a_reference_of_its_own(session, sitting, assessors):
+    control = control_for(session, make_user(session, "admin"))
+    a, b, _ = assessors
+    given = [session.get(Script, services.take_next(session, who, NOW, rng=Draws(0.0)).script_id) for who in (a, b)]
+    assert [s.control_id for s in given] == [control.id, control.id]
+    assert given[0].reference != given[1].reference
+
+
+def test_allocating_a_control_script_is_audited(session, sitting, assessors):
+    control_for(session, make_user(session, "admin"))
+    mark = services.take_next(session, assessors[0], NOW, rng=Draws(0.0))
+    events = audit_actions(session, "marking.allocate")
+    assert [(e.subject_id, e.data["purpose"]) for e in events] == [(mark.script.reference, "control")]
+
+
+def mark_controls(session, assessor, criterion_marks, start=NOW, every=timedelta(days=1)):
+    """The assessor marks the control scripts left for them, one a day, with these marks (agreed: 2 and 1)."""
+    for n, marks in enumerate(criterion_marks):
+        at = start + n * every
+        mark = services.take_next(session, assessor, at, rng=Draws(0.0))
+        assert mark.purpose == "control"
+        services.record_mark(session, mark, assessor, marks, "Marked.", submit=True, now=at)
+    session.commit()
+
+
+def controls(session, how_many):
+    admin = make_user(session, "admin")
+    for n in range(how_many):
+        control_for(session, admin, text=f"Control answer number {n}.")
+
+
+ABOVE, BELOW, AGREED = [3, 2], [1, 0], [2, 1]  # totals 5, 1 and 3 against the agreed 3
+
+
+def test_the_drift_flag_uses_the_threshold_of_the_control_scripts_own_tier(session, loaded, assessors):
+    session.add(TierSetting(tier="leader", tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(5)))
+    controls(session, 1)
+    mark_controls(session, assessors[0], [ABOVE])  # 2 marks off, on a practitioner item (threshold 1)
+    figures = services.reliability(session, assessors[0], NOW)
+    assert figures.flagged and figures.flag_reasons[0].startswith("practitioner control scripts")
+    assert "threshold 1.00" in figures.flag_reasons[0]
+
+
+def test_control_errors_either_way_do_not_cancel_and_bias_is_a_figure_of_its_own(session, loaded, assessors):
+    controls(session, 2)
+    mark_controls(session, assessors[0], [ABOVE, BELOW])
+    figures = services.reliability(session, assessors[0], NOW + timedelta(days=2))
+    assert figures.controls == Deviation(2, 2.0, 0.0)
+    assert figures.flagged and "either side of it" in figures.flag_reasons[0]
+
+
+def test_the_drift_flag_looks_at_the_most_recent_control_scripts(session, loaded, assessors):
+    controls(session, 6)
+    a, b, _ = assessors
+    mark_controls(session, a, [AGREED] * 4 + [ABOVE] * 2)  # drifting lately: 0.67 over all six, 2 lately
+    mark_controls(session, b, [ABOVE] * 2 + [AGREED] * 4)  # drifted once, and no longer
+    rules = services.ReliabilityRules(drift_window=2)
+    later = NOW + timedelta(days=10)
+    drifting, recovered = (services.reliability(session, who, later, rules) for who in (a, b))
+    assert drifting.controls.mean_absolute == pytest.approx(2 / 3) and drifting.flagged
+    assert drifting.recent["practitioner"] == Deviation(2, 2.0, 2.0)
+    assert recovered.controls.mean_absolute == pytest.approx(2 / 3) and not recovered.flagged
+
+
+def test_an_assessor_sees_control_figures_only_in_whole_blocks_marked_long_enough_ago(session, loaded, assessors):
+    controls(session, 3)
+    a = assessors[0]
+    rules = services.ReliabilityRules(control_block=2, control_delay=timedelta(days=7))
+    mark_controls(session, a, [ABOVE, AGREED, BELOW])  # on NOW, NOW + 1 day, NOW + 2 days
+
+    def blocks(at):
+        return [(b.first, b.last, b.deviation) for b in services.reliability(session, a, at, rules).control_blocks]
+
+    assert blocks(NOW + timedelta(days=2)) == []  # two marked, but not long enough ago
+    assert blocks(NOW + timedelta(days=8)) == [(1, 2, Deviation(2, 1.0, 1.0))]
+    assert blocks(NOW + timedelta(days=30)) == [(1, 2, Deviation(2, 1.0, 1.0))]  # the third waits for a fourth
+
+
+def test_scripts_marked_counts_control_scripts_like_any_other(session, sitting, assessors):
+    controls(session, 1)
+    a = assessors[0]
+    mark_next(session, a, [2, 1])
+    assert services.reliability(session, a, NOW).scripts_marked == 1
+    mark_controls(session, a, [AGREED])
+    assert services.reliability(session, a, NOW).scripts_marked == 2
+
+
+def test_month_by_month_gives_every_figure(session, candidate, org, employer, assessors):
+    for _ in range(2):  # four scripts
+        sit(session, make_user(session, "candidate", org=org), org, employer)
+    controls(session, 1)
+    a, b, _ = assessors
+    march, april = NOW, NOW + timedelta(days=31)
+    for marks in ([3, 2], [1, 1]):
+        mark_next(session, a, marks, at=march)
+    for marks in ([2, 2], [0, 1]):
+        mark_next(session, a, marks, at=april)
+    for marks in ([3, 2], [1, 2], [2, 2], [3, 2]):
+        mark_next(session, b, marks, at=april)
+    mark_controls(session, a, [ABOVE], start=april)
+    months = services.reliability(session, a, april).by_month
+    assert [m.month for m in months] == ["2026-03", "2026-04"]
+    assert [m.scripts_marked for m in months] == [2, 3]
+    # March: totals 5, 2 against 5, 3; April: 4, 1 against 4, 5
+    assert [(m.agreement.exact, m.agreement.adjacent, m.agreement.mean_absolute_difference) for m in months] == [
+        (0.5, 1.0, 0.5), (0.5, 0.5, 2.0)]
+    assert months[0].kappa == pytest.approx(quadratic_weighted_kappa([5, 2], [5, 3], 0, 5))
+    assert months[1].kappa == pytest.approx(quadratic_weighted_kappa([4, 1], [4, 5], 0, 5))
+    assert [m.controls for m in months] == [Deviation(0, None, None), Deviation(1, 2.0, 2.0)]

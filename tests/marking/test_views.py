@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import event, func, insert, select
 
 from naas.marking import services
-from naas.models import Mark, ReviewRequest, Script
+from naas.models import ItemVersion, Mark, ReviewRequest, Script
 
 from ..helpers import csrf_token, login, make_user
 from .conftest import START, sit
@@ -182,3 +182,26 @@ def test_asking_for_more_work_while_holding_a_script_leads_back_to_it(app, clien
     first = client.post("/marking/next", data={"csrf_token": token}).headers["Location"]
     again = client.post("/marking/next", data={"csrf_token": token}, follow_redirects=True)
     assert again.request.path == first and "you hold one script at a time" in again.get_data(as_text=True)
+
+
+def test_an_assessor_cannot_read_a_single_controls_agreed_mark_from_their_figures(app, client, session, loaded,
+                                                                                  assessors, clock):
+    admin = make_user(session, "admin")
+    item_version = session.scalar(select(ItemVersion).where(ItemVersion.type == "free_text").limit(1))
+    services.add_control(session, item_version, "A control answer, agreed at 3.", [2, 1], admin.id, START)
+    session.commit()
+    login(client, assessors[0].email)
+    token = csrf_token(client, "/marking/")
+    assert "1 script(s) waiting for you to mark" in client.get("/marking/").get_data(as_text=True)
+    path = client.post("/marking/next", data={"csrf_token": token}).headers["Location"]
+    assert client.post(path, data={"csrf_token": token, "action": "submit", "criterion-0": "3", "criterion-1": "2",
+                                   "comment": "Full marks."}).status_code == 302
+    assert "0 script(s) waiting for you to mark" in client.get("/marking/").get_data(as_text=True)
+    own = client.get("/marking/reliability").get_data(as_text=True)
+    assert "Controls marked" not in own and "2.00" not in own
+    assert "No block of control scripts is complete yet." in own
+    clock.advance(days=30)  # long after: still one control, so still no block
+    assert "2.00" not in client.get("/marking/reliability").get_data(as_text=True)
+    login(admin_client := app.test_client(), admin.email)
+    assert "+2.00" in admin_client.get("/admin/marking/").get_data(as_text=True)  # admins see everything
+

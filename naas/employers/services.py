@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from naas import audit
 from naas.auth.services import AccountError, create_user, find_user, normalise_email, normalise_registration
-from naas.models import CandidateProfile, Endorsement, Organisation, Sitting, User
+from naas.models import CandidateProfile, Endorsement, Organisation, PasswordToken, Sitting, User
 from naas.models.organisations import ORGANISATION_KINDS
 from naas.models.users import REGISTRATION_PATTERN
 
@@ -60,7 +60,7 @@ def endorse(session: Session, employer: User, *, name: str, email: str, registra
         raise Refused("Enter a Social Work England registration number: SW followed by up to 9 digits, "
                       "for example SW123456.", "registration_number")
     email = normalise_email(email)
-    candidate = match_candidate(session, email, registration)
+    candidate = match_candidate(session, email, registration, name)
     new_account = candidate is None
     if new_account:
         try:
@@ -73,7 +73,10 @@ def endorse(session: Session, employer: User, *, name: str, email: str, registra
                      data={"roles": ["candidate"], "organisation_id": organisation.id, "by": "endorsement"})
     else:
         _check_may_endorse(session, employer, candidate, organisation, tier, now)
-        if candidate.organisation_id != organisation.id:  # they have moved to this employer
+        # A move is recorded only for an account its owner holds (a password is set). An account
+        # still waiting for its owner stays with whoever made it: moving it would let anyone who
+        # knows a person's email, registration number and name ask for its set-password link.
+        if candidate.organisation_id != organisation.id and candidate.password_hash is not None:
             audit.record(session, action="candidate.organisation", subject_type="user", subject_id=candidate.id,
                          actor_id=employer.id, now=now,
                          data={"from": candidate.organisation_id, "to": organisation.id})
@@ -94,29 +97,39 @@ def endorse(session: Session, employer: User, *, name: str, email: str, registra
     return Endorsed(endorsement, candidate, new_account, invitation)
 
 
-def match_candidate(session: Session, email: str, registration: str) -> User | None:
+# One answer for every mismatch: which of the two is known, and to what kind of account, is
+# nobody's business but the administrators'. An employer learns no more than "these two do not
+# go together".
+MISMATCH = ("The email address and the registration number do not belong to the same candidate's account. "
+            "Check both against their records. If they are right, ask the service's administrators.")
+NAME_MISMATCH = ("This email address and registration number belong to an account under a different name. Check "
+                 "the name as it appears on their Social Work England registration. If their name has changed, "
+                 "ask the service's administrators to update their account.")
+
+
+def same_name(a: str, b: str) -> bool:
+    """Names as people type them: case and spacing do not matter."""
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def match_candidate(session: Session, email: str, registration: str, name: str | None = None) -> User | None:
     """The candidate with this registration number and this email, None if neither is known.
     A registration number and an email that point at different accounts (or one at none) are
-    refused, never guessed between: linking the wrong person would hand them someone's record."""
+    refused, never guessed between: linking the wrong person would hand them someone's record.
+    An account found by both, under a different name than the one given, is refused too: the
+    employer is told to check, and nothing is linked."""
     by_registration = session.scalar(select(User).join(CandidateProfile, CandidateProfile.user_id == User.id)
                                      .where(CandidateProfile.registration_number == registration))
     by_email = find_user(session, email)
     if by_registration is None and by_email is None:
         return None
-    if by_registration is not None and by_registration is by_email:
-        if not by_registration.active:
-            raise Refused(f"The account for {registration} is closed. Ask the service's administrators about it.")
-        return by_registration
-    if by_registration is not None:
-        raise Refused(f"Registration number {registration} belongs to an account with a different email address. "
-                      "Check both. If their email address has changed, ask the service's administrators to "
-                      "update their account.", "email")
-    if by_email.profile is not None:
-        raise Refused(f"{email} belongs to an account with a different registration number. Check both. If the "
-                      "registration number on their account is wrong, ask the service's administrators to "
-                      "correct it.", "registration_number")
-    raise Refused(f"{email} belongs to an account that is not a candidate's (for example an assessor's). "
-                  "Ask the service's administrators to make it a candidate's too.", "email")
+    if by_registration is None or by_registration is not by_email:
+        raise Refused(MISMATCH)
+    if not by_registration.active:
+        raise Refused(f"The account for {registration} is closed. Ask the service's administrators about it.")
+    if name is not None and not same_name(name, by_registration.name):
+        raise Refused(NAME_MISMATCH, "name")
+    return by_registration
 
 
 def _check_may_endorse(session: Session, employer: User, candidate: User, organisation: Organisation, tier: str,
@@ -152,16 +165,32 @@ def withdraw(session: Session, employer: User, endorsement: Endorsement, now: da
                  data={"candidate_id": endorsement.candidate_id, "tier": endorsement.tier})
 
 
+def may_make_link(session: Session, organisation_id: int | None, candidate: User) -> bool:
+    """Whether an employer of `organisation_id` may make a set-password link for `candidate`:
+    only for an active account without a password that is this organisation's, and that no
+    other organisation has ever sent a link (an account another organisation made, or one
+    with its invitation outstanding, is not this employer's to open)."""
+    if organisation_id is None or candidate.password_hash is not None or not candidate.active:
+        return False
+    if candidate.organisation_id != organisation_id:
+        return False
+    senders = select(User.organisation_id).join(PasswordToken, PasswordToken.created_by == User.id).where(
+        PasswordToken.user_id == candidate.id, User.organisation_id.is_not(None))
+    return all(sender == organisation_id for sender in session.scalars(senders))
+
+
 def new_link_for_staff(session: Session, employer: User, candidate: User, now: datetime,
                        link_for: Callable[[str], str]) -> Invitation:
     """A fresh set-password link for a member of staff who has not set a password yet (their
-    first link expired or was lost). Only their current employer may ask for one."""
+    first link expired or was lost). Only the organisation that made their account may ask."""
     organisation = _organisation_of(employer)
     if candidate.password_hash is not None:
         raise Refused(f"{candidate.name} has already set a password. If they have forgotten it, ask the "
                       "service's administrators.")
-    if candidate.organisation_id != organisation.id or not candidate.active:
-        raise Refused(f"Only {candidate.name}'s current employer can make a new link for them.")
+    if not may_make_link(session, organisation.id, candidate):
+        raise Refused(f"You cannot make a link for {candidate.name}: only the organisation that made their account "
+                      "can, until they set a password. They can use the link they were sent, or ask the "
+                      "service's administrators for a new one.")
     return issue_link(session, candidate, actor_id=employer.id, now=now, link_for=link_for,
                       opening=f"{organisation.name} has asked for a new link to set the password of your account "
                               "with the National Assessment and Accreditation service.")

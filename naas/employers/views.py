@@ -95,7 +95,8 @@ def staff_member(endorsement_id: int):
         sitting, result = released[0]
         profile = result_view(result, tier_for_form(db.session, sitting.form))
     return render_template("employers/staff_member.html", endorsement=endorsement, row=row, history=history,
-                           profile=profile, candidate=candidate, tiers=staff.known_tiers(db.session))
+                           profile=profile, candidate=candidate, tiers=staff.known_tiers(db.session),
+                           can_make_link=services.may_make_link(db.session, endorsement.organisation_id, candidate))
 
 
 @bp.route("/endorse", methods=["GET", "POST"])
@@ -113,7 +114,9 @@ def endorse():
             show_refusal(form, exc)
         else:
             return render_template("employers/endorsed.html", endorsed=endorsed,
-                                   tier=staff.tier_title(tiers, endorsed.endorsement.tier))
+                                   tier=staff.tier_title(tiers, endorsed.endorsement.tier),
+                                   can_make_link=services.may_make_link(db.session, current_user.organisation_id,
+                                                                        endorsed.candidate))
     status = 422 if request.method == "POST" else 200
     return render_template("employers/endorse.html", form=form, tiers=tiers), status
 

@@ -54,7 +54,7 @@ def test_of_two_endorsements_of_one_person_at_once_only_one_is_made(app, session
     candidate = make_candidate(session, org, registration="SW7007")
 
     def endorse(s, n):
-        return services.endorse(s, s.get(User, employer.id), name="X", email=candidate.email,
+        return services.endorse(s, s.get(User, employer.id), name=candidate.name, email=candidate.email,
                                 registration_number="SW7007", tier="practitioner", now=START,
                                 link_for=lambda token: token)
 

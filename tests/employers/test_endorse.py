@@ -3,6 +3,7 @@ one is matched by registration number and email together; withdrawal before the 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from datetime import timedelta
 
@@ -86,35 +87,57 @@ def test_an_existing_candidate_is_linked_when_registration_and_email_both_match(
     assert session.scalar(select(Endorsement.candidate_id)) == existing.id
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"email": "someone.else@westbrook.gov.uk"}, "Registration number SW123456 belongs to an account with a different email"),
-    ({"registration_number": "SW999"}, "Registration number SW999 belongs to an account with a different email"),
+MISMATCH = "The email address and the registration number do not belong to the same candidate's account."
+
+
+@pytest.mark.parametrize("fields", [
+    {"email": "someone.else@westbrook.gov.uk"},  # the registration number is on an account with another email
+    {"registration_number": "SW999"},  # the email is on an account with another registration number
+    {"email": "nobody.yet@westbrook.gov.uk", "registration_number": "SW999"},  # known number, unknown email
+    {"registration_number": "SW31337"},  # known email, unknown number
 ])
-def test_a_registration_number_and_email_of_different_accounts_are_refused_not_linked(
-        signed_in, session, org, fields, message):
+def test_a_registration_number_and_email_that_do_not_go_together_are_refused_not_linked(
+        signed_in, session, org, fields):
     make_candidate(session, org, registration="SW123456", email="amara.okafor@westbrook.gov.uk")
     make_candidate(session, org, registration="SW999", email="someone.else@westbrook.gov.uk")
     before = snapshot(session)
     response = post_endorse(signed_in, **fields)
     assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
+    assert MISMATCH in html.unescape(response.get_data(as_text=True))
     assert nothing_changed(session, before)
 
 
-def test_an_email_known_without_the_registration_number_is_refused(signed_in, session, org):
-    make_candidate(session, org, registration="SW777", email="amara.okafor@westbrook.gov.uk")
+def refusal_of(response) -> str:
+    page = response.get_data(as_text=True)
+    return html.unescape(re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0))
+
+
+def test_every_mismatch_gets_the_same_answer_so_nothing_can_be_probed(signed_in, session, org, other_employer):
+    make_candidate(session, org, registration="SW123456", email="amara.okafor@westbrook.gov.uk")
+    answers = {refusal_of(post_endorse(signed_in, **fields)) for fields in (
+        {"email": "amara.okafor@westbrook.gov.uk", "registration_number": "SW5"},  # email known, number not
+        {"email": "new.person@westbrook.gov.uk", "registration_number": "SW123456"},  # number known, email not
+        {"email": other_employer.email, "registration_number": "SW6"},  # an employer's email
+    )}
+    assert len(answers) == 1 and MISMATCH in answers.pop()
+
+
+@pytest.mark.parametrize("typed", ["Amy Okafor", "Someone Else"])
+def test_an_existing_candidate_under_another_name_is_flagged_not_linked(signed_in, session, org, typed):
+    make_candidate(session, org, name="Amara Okafor", registration="SW123456", email="amara.okafor@westbrook.gov.uk")
     before = snapshot(session)
-    response = post_endorse(signed_in, registration_number="SW123456")
+    response = post_endorse(signed_in, name=typed)
     assert response.status_code == 422
-    assert "different registration number" in response.get_data(as_text=True)
+    assert "belong to an account under a different name" in response.get_data(as_text=True)
+    assert "Amara" not in refusal_of(response)
     assert nothing_changed(session, before)
 
 
-def test_the_email_of_an_account_that_is_not_a_candidates_is_refused(signed_in, session, other_employer):
-    before = snapshot(session)
-    response = post_endorse(signed_in, email=other_employer.email)
-    assert response.status_code == 422 and "not a candidate" in response.get_data(as_text=True)
-    assert nothing_changed(session, before)
+def test_a_name_typed_in_another_case_or_spacing_is_the_same_name(signed_in, session, org):
+    existing = make_candidate(session, org, name="Amara Okafor", registration="SW123456",
+                              email="amara.okafor@westbrook.gov.uk")
+    assert post_endorse(signed_in, name="  amara   OKAFOR ").status_code == 200
+    assert session.scalar(select(Endorsement.candidate_id)) == existing.id
 
 
 @pytest.mark.parametrize("registration", ["123456", "SW", "SW12A", "SW1234567890", "XY123456", "SW-12"])
@@ -160,7 +183,7 @@ def test_a_duplicate_endorsement_for_the_same_tier_and_organisation_is_refused(s
 def test_an_endorsement_still_in_use_blocks_another(signed_in, session, org, employer, state):
     endorsement = staff_in_state(session, org, employer, state, registration="SW123456")
     candidate = session.get(User, endorsement.candidate_id)
-    response = post_endorse(signed_in, email=candidate.email)
+    response = post_endorse(signed_in, name=candidate.name, email=candidate.email)
     assert response.status_code == 422 and "still in use" in response.get_data(as_text=True)
 
 
@@ -168,7 +191,7 @@ def test_an_endorsement_still_in_use_blocks_another(signed_in, session, org, emp
 def test_staff_may_be_endorsed_again_once_their_accreditation_is_ending(signed_in, session, org, employer, state):
     endorsement = staff_in_state(session, org, employer, state, registration="SW123456")
     candidate = session.get(User, endorsement.candidate_id)
-    assert post_endorse(signed_in, email=candidate.email).status_code == 200
+    assert post_endorse(signed_in, name=candidate.name, email=candidate.email).status_code == 200
     assert count(session, Endorsement) == 2
 
 
@@ -177,7 +200,7 @@ def test_a_withdrawn_endorsement_does_not_block_a_new_one(signed_in, session, or
     endorsement.withdrawn_at = START - timedelta(days=1)
     session.commit()
     candidate = session.get(User, endorsement.candidate_id)
-    assert post_endorse(signed_in, email=candidate.email).status_code == 200
+    assert post_endorse(signed_in, name=candidate.name, email=candidate.email).status_code == 200
 
 
 def test_the_same_person_may_be_endorsed_for_another_tier(app, signed_in, session, org):
@@ -285,13 +308,14 @@ def test_only_the_current_employer_can_make_a_new_link(signed_in, session, org, 
     before = snapshot(session)
     response = signed_in.post(f"/employer/staff/{endorsement.id}/password-link",
                               data={"csrf_token": csrf_token(signed_in, "/employer/staff")})
-    assert "current employer" in signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "only the organisation that made their account" in signed_in.get(
+        response.headers["Location"]).get_data(as_text=True)
     assert nothing_changed(session, before)
 
 
 def test_a_passed_candidate_endorsed_again_later_may_start_again(signed_in, session, org, employer):
     endorsement = staff_in_state(session, org, employer, "expiring_soon", registration="SW123456")
     candidate = session.get(User, endorsement.candidate_id)
-    assert post_endorse(signed_in, email=candidate.email).status_code == 200
+    assert post_endorse(signed_in, name=candidate.name, email=candidate.email).status_code == 200
     fresh = session.scalar(select(Endorsement).order_by(Endorsement.id.desc()).limit(1))
     may_start(session, candidate, fresh, START)

@@ -134,3 +134,50 @@ def test_a_candidate_who_moves_is_endorsed_by_the_new_employer_and_keeps_their_h
     # the history stays with the candidate: the resit wait from the old sitting still applies
     with pytest.raises(SittingRefused, match="You can take this test again from 21 April 2026"):
         may_start(session, candidate, new, START)
+
+
+def test_endorsing_someone_elses_account_without_a_password_gives_no_way_into_it(
+        signed_in, session, org, other_org, theirs):
+    """The takeover: knowing a person's email, registration number and name, another employer
+    endorses them, then asks for a set-password link. The endorsement is made; the link is not."""
+    candidate = theirs.candidate
+    page = page_of(post_endorse(signed_in, name="Their Person", email=candidate.email, registration_number="SW5005"))
+    assert "made by someone else" in page and "set-password" not in page
+    session.expire_all()
+    assert session.get(User, candidate.id).organisation_id == other_org.id  # the account stays where it was made
+    mine = session.scalar(select(Endorsement).where(Endorsement.organisation_id == org.id))
+    assert "Make a new set-password link" not in page_of(signed_in.get(f"/employer/staff/{mine.id}"))
+    response = signed_in.post(f"/employer/staff/{mine.id}/password-link",
+                              data={"csrf_token": csrf_token(signed_in, "/employer/staff")})
+    assert response.status_code == 302
+    assert "only the organisation that made their account" in page_of(signed_in.get(response.headers["Location"]))
+    assert session.scalar(select(func.count()).select_from(PasswordToken)) == 0
+
+
+def test_no_link_for_an_account_another_organisation_invited_even_if_it_is_moved_here(
+        app, signed_in, session, org, other_employer, loaded):
+    other = app.test_client()
+    login(other, other_employer.email)
+    post_endorse(other, name="Invited Elsewhere", email="invited@example.org", registration_number="SW7007")
+    candidate = session.scalar(select(User).where(User.email == "invited@example.org"))
+    candidate.organisation_id = org.id  # e.g. an admin's correction, while their invitation is outstanding
+    session.commit()
+    post_endorse(signed_in, name="Invited Elsewhere", email="invited@example.org", registration_number="SW7007")
+    mine = session.scalar(select(Endorsement).where(Endorsement.organisation_id == org.id))
+    tokens = session.scalar(select(func.count()).select_from(PasswordToken))
+    response = signed_in.post(f"/employer/staff/{mine.id}/password-link",
+                              data={"csrf_token": csrf_token(signed_in, "/employer/staff")})
+    assert "only the organisation that made their account" in page_of(signed_in.get(response.headers["Location"]))
+    assert session.scalar(select(func.count()).select_from(PasswordToken)) == tokens
+
+
+def test_a_candidate_who_holds_their_account_moves_to_the_employer_that_endorses_them(
+        signed_in, session, org, other_org, other_employer, loaded):
+    before = staff_in_state(session, other_org, other_employer, "endorsed", name="Has Password", registration="SW8008")
+    candidate = session.get(User, before.candidate_id)
+    assert candidate.password_hash is not None
+    post_endorse(signed_in, name="Has Password", email=candidate.email, registration_number="SW8008")
+    session.expire_all()
+    assert session.get(User, candidate.id).organisation_id == org.id
+    mine = session.scalar(select(Endorsement).where(Endorsement.organisation_id == org.id))
+    assert "Make a new set-password link" not in page_of(signed_in.get(f"/employer/staff/{mine.id}"))

@@ -6,6 +6,7 @@ racing for work can never be given the same marking of the same script.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,8 +26,8 @@ from naas.bank_store import scenario_from_version
 from naas.engine.items.free_text import FreeText
 from naas.engine.psychometrics import Agreement, Deviation, agreement, deviation, kappa_by_scale
 from naas.models import (
-    ControlScript, Endorsement, FormItem, ItemVersion, Mark, Response, Result, ReviewRequest, ScenarioVersion,
-    Script, Sitting, TierSetting, User,
+    ControlScript, Endorsement, FormItem, ItemVersion, Mark, Organisation, Response, Result, ReviewRequest,
+    ScenarioVersion, Script, Sitting, TierSetting, User,
 )
 from naas.models.marking import SLOTS
 
@@ -522,6 +523,25 @@ def _outcome_changed(session: Session, result: Result, passed_before: bool | Non
 def review_of(session: Session, script: Script) -> ReviewRequest | None:
     return session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id))
 
+
+REMOVED = "[removed]"
+
+
+def reason_for_reviewer(session: Session, request: ReviewRequest) -> str:
+    """The candidate's reason as the reviewing moderator sees it: their name (and each part
+    of it), email, registration number and organisation taken out. The request form asks
+    candidates not to identify themselves; this catches the obvious slips, not every one."""
+    candidate = session.get(User, request.candidate_id)
+    script = session.get(Script, request.script_id)
+    identifying = [candidate.email, candidate.name, *candidate.name.split()]
+    if candidate.profile is not None:
+        identifying.append(candidate.profile.registration_number)
+    if script.organisation_id is not None:
+        identifying.append(session.get(Organisation, script.organisation_id).name)
+    reason = request.reason
+    for text in sorted({t for t in identifying if t and len(t) >= 3}, key=len, reverse=True):
+        reason = re.sub(re.escape(text), REMOVED, reason, flags=re.IGNORECASE)
+    return reason
 
 
 # -- reliability --------------------------------------------------------------------------------

@@ -76,7 +76,8 @@ def mark(mark_id: int):
             return redirect(url_for("marking.queue") if submit else url_for("marking.mark", mark_id=mark.id))
     others = services.marks_for_moderation(db.session, script) if mark.purpose == "moderation" else []
     review = services.review_of(db.session, script) if mark.purpose == "review" else None
-    return render_template("marking/mark.html", mark=mark, view=view, others=others, review=review, error=error,
+    reason = services.reason_for_reviewer(db.session, review) if review is not None else None
+    return render_template("marking/mark.html", mark=mark, view=view, others=others, reason=reason, error=error,
                            values=request.form if error else None), (422 if error else 200)
 
 

@@ -205,3 +205,87 @@ def test_an_assessor_cannot_read_a_single_controls_agreed_mark_from_their_figure
     login(admin_client := app.test_client(), admin.email)
     assert "+2.00" in admin_client.get("/admin/marking/").get_data(as_text=True)  # admins see everything
 
+
+def identifying(candidate, org):
+    return (candidate.name, *candidate.name.split(), candidate.email, candidate.profile.registration_number, org.name)
+
+
+def assert_blind(page, candidate, org):
+    for text in identifying(candidate, org):
+        assert text not in page, f"{text!r} identifies the candidate"
+
+
+def take_page(client, purpose="marking"):
+    token = csrf_token(client, "/marking/")
+    response = client.post("/marking/next", data={"csrf_token": token, "purpose": purpose})
+    assert "/marking/marks/" in response.headers["Location"], f"nothing to {purpose}"
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_moderation_page_shows_both_marks_and_nothing_that_identifies_the_candidate(
+        app, client, session, sitting, candidate, org, assessors, moderator, clock):
+    at = START + timedelta(hours=2)
+    for assessor, marks, comment in ((assessors[0], [3, 2], "First marker: thorough."),
+                                     (assessors[1], [0, 0], "Second marker: misses the point.")):
+        mark = services.take_next(session, assessor, at, control_rate=0)
+        services.record_mark(session, mark, assessor, marks, comment, submit=True, now=at)
+    session.commit()
+    login(client, moderator.email)
+    page = take_page(client, "moderation")
+    assert "The two marks" in page and "First marker: thorough." in page and "Second marker: misses" in page
+    assert_blind(page, candidate, org)
+    assert assessors[0].email not in page and assessors[1].email not in page
+
+
+def test_the_review_page_shows_the_reason_without_identifying_details_and_no_earlier_marks(
+        app, client, session, sitting, candidate, org, assessors, moderator, clock):
+    final_marks(session, assessors, released=True)
+    script = session.scalar(select(Script).where(Script.candidate_id == candidate.id))
+    reason = (f"I am {candidate.name} ({candidate.profile.registration_number}, {candidate.email}) of {org.name}. "
+              "My safety plan was not given credit.")
+    services.request_review(session, candidate, script, reason, START + timedelta(days=1))
+    session.commit()
+    login(client, moderator.email)
+    page = take_page(client, "review")
+    assert "The candidate's reason for asking for a review" in page
+    assert "My safety plan was not given credit." in page and services.REMOVED in page
+    assert_blind(page, candidate, org)
+    assert "The two marks" not in page and "Marked against the rubric." not in page  # no earlier marks or comments
+
+
+def test_a_second_marker_sees_neither_the_candidate_nor_the_first_markers_marks(
+        app, client, session, sitting, candidate, org, assessors, clock):
+    at = START + timedelta(hours=2)
+    first = services.take_next(session, assessors[0], at, control_rate=0)
+    services.record_mark(session, first, assessors[0], [3, 2], "A distinctive first comment.", submit=True, now=at)
+    session.commit()
+    login(client, assessors[1].email)
+    page = take_page(client)
+    assert first.script.reference in page  # the same script, second time round
+    assert_blind(page, candidate, org)
+    assert "A distinctive first comment." not in page and "The two marks" not in page
+
+
+def test_the_queue_dashboard_and_figures_pages_identify_no_candidate(app, client, session, sitting, candidate, org,
+                                                                    assessors, moderator, clock):
+    final_marks(session, assessors, released=True)
+    services.request_review(session, candidate, session.scalar(select(Script).where(
+        Script.candidate_id == candidate.id)), f"{candidate.name} asks for another look, please.",
+        START + timedelta(days=1))
+    session.commit()
+    for who in (assessors[0], moderator):
+        browser = app.test_client()
+        login(browser, who.email)
+        for path in ("/", "/marking/", "/marking/reliability"):
+            response = browser.get(path)
+            assert response.status_code == 200
+            assert_blind(response.get_data(as_text=True), candidate, org)
+
+
+def test_the_review_request_form_asks_the_candidate_not_to_identify_themselves(app, client, session, sitting,
+                                                                               candidate, assessors, clock):
+    final_marks(session, assessors, released=True)
+    script = session.scalar(select(Script).where(Script.candidate_id == candidate.id))
+    login(client, candidate.email)
+    page = client.get(f"/marking/reviews/{script.reference}").get_data(as_text=True)
+    assert "Do not include your name, registration number," in page

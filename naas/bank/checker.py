@@ -197,7 +197,8 @@ class _Checker:
                 self.limited(doc, where, spec, name)
             for name in ("pass_mark_percent", "domain_floor_percent"):
                 self.limited(doc, where, spec, name, whole=False)
-            self.areas(doc, where, spec.get("areas"))
+            if "areas" in spec:
+                self.areas(doc, where, spec["areas"])
             blueprint = spec.get("blueprint")
             if self.fields(doc, where + ("blueprint",), blueprint, BLUEPRINT_FIELDS, ("scenarios",),
                            "a blueprint") and blueprint is not None:
@@ -208,8 +209,6 @@ class _Checker:
         return {spec["id"]: Tier.from_spec(spec) for spec in tiers}
 
     def areas(self, doc: Document, where: tuple, areas: Any) -> None:
-        if areas is None:
-            return
         if not isinstance(areas, list) or not areas:
             self.add(doc, where + ("areas",), "areas must be a list of code and title")
             return

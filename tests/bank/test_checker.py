@@ -522,3 +522,12 @@ def test_a_blueprint_the_search_cannot_decide_is_a_problem_that_says_so(tmp_path
     monkeypatch.setattr(assembly, "MAX_STEPS", 2)
     assert any("cannot be shown to fill its blueprint: no form was found in 2 steps of search (3 live scenarios"
                in p for p in problems_of(root))
+
+
+def test_areas_left_empty_is_a_problem_not_a_crash(tmp_path):
+    root = write_bank(tmp_path / "bank")
+    path = root / "tiers.yaml"
+    text = path.read_text()
+    start, end = text.index("  areas:\n"), text.index("  blueprint:")
+    path.write_text(text[:start] + "  areas:\n" + text[end:])
+    assert problems_of(root) == [f"bank/tiers.yaml:{line_of(path, 'areas:')}: areas must be a list of code and title"]

@@ -396,23 +396,6 @@ def expire_overdue(session: Session, now: datetime, candidate_id: int | None = N
     return expired
 
 
-def release_results(session: Session, tier: str, actor_id: int | None, now: datetime) -> int:
-    """Interim release (the marking issue replaces it): make every final result of a tier visible."""
-    results = session.scalars(select(Result).join(Sitting, Sitting.id == Result.sitting_id).where(
-        Sitting.tier == tier, Result.status == "final", Result.released_at.is_(None))).all()
-    for result in results:
-        result.released_at = now
-        result.released_by = actor_id
-        audit.record(session, action="result.release", subject_type="result", subject_id=result.id,
-                     actor_id=actor_id, now=now, data={"passed": result.passed, "total": str(result.total)})
-        if result.passed:
-            from naas.certificates.services import issue_for_result
-
-            issue_for_result(session, result, now)
-    session.flush()
-    return len(results)
-
-
 def tier_for(session: Session, tier_id: str) -> Tier | None:
     version = current_tier_version(session, tier_id)
     return tier_from_version(version) if version else None

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from naas.marking import services as marking_services
 from naas.models import Certificate, Result
 from naas.sitting import services as sitting_services
 
@@ -46,7 +47,7 @@ def sit_and_release(session, candidate, org, employer, *, passed=True, at=START,
     result = sitting_services.submit(session, sitting, at + timedelta(minutes=30), by="candidate")
     result.status, result.passed = "final", passed
     session.flush()
-    sitting_services.release_results(session, "practitioner", actor_id=None, now=released)
+    marking_services.release(session, "practitioner", actor_id=None, now=released)
     session.commit()
     return result
 

@@ -331,3 +331,15 @@ def test_a_double_click_on_start_lands_the_candidate_in_their_one_sitting(signed
     again = signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token})
     assert again.headers["Location"].endswith(f"/sittings/{sitting_id}")
     assert len(session.scalars(select(Sitting)).all()) == 1
+
+
+def test_results_release_refuses_while_a_written_answer_is_not_finally_marked(signed_in, session, endorsement,
+                                                                              runner, app):
+    sitting_id = start(signed_in, endorsement)
+    complete_sitting(signed_in, sitting_id, right=True, written="My analysis of the risks.")
+    app.config["NAAS_CLOCK"] = None
+    output = runner.invoke(args=["results", "release", "--tier", "practitioner"]).output
+    assert "not finally marked" in output
+    session.expire_all()
+    assert session.scalar(select(Result).where(Result.sitting_id == sitting_id)).released_at is None
+

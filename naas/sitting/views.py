@@ -20,7 +20,7 @@ from .services import SittingRefused
 bp = Blueprint("sitting", __name__, url_prefix="/sittings")
 
 # How each refusal reaches an API client: the status code says what happened.
-STATUS = {"not_endorsed": 403, "open_sitting": 409, "awaiting_result": 409, "already_passed": 409,
+STATUS = {"not_endorsed": 403, "former_employer": 403, "open_sitting": 409, "awaiting_result": 409, "already_passed": 409,
           "resit_wait": 409, "no_bank": 503, "finished": 410, "time_up": 410, "locked": 423,
           "not_reached": 423, "stale": 409, "invalid": 422, "last_stage": 409}
 

@@ -11,7 +11,7 @@ from naas.models import Response, ResponseStep, Result, Sitting, TestForm
 from naas.sitting import services
 from naas.sitting.services import SittingRefused
 
-from ..helpers import csrf_token, login, make_user
+from ..helpers import csrf_token, login, make_org, make_user
 from .conftest import START, autosave, endorse, page_items, start
 
 
@@ -342,4 +342,28 @@ def test_results_release_refuses_while_a_written_answer_is_not_finally_marked(si
     assert "not finally marked" in output
     session.expire_all()
     assert session.scalar(select(Result).where(Result.sitting_id == sitting_id)).released_at is None
+
+
+def moved_to(session, candidate, new_org, new_employer):
+    """The candidate moves employer: the new one endorses them and becomes their organisation."""
+    candidate.organisation_id = new_org.id
+    session.commit()
+    return endorse(session, candidate, new_org, new_employer)
+
+
+def test_an_endorsement_from_a_former_employer_no_longer_opens_a_test(signed_in, session, candidate, endorsement):
+    new_org = make_org(session, "Eastvale Trust")
+    moved_to(session, candidate, new_org, make_user(session, "employer", org=new_org))
+    token = csrf_token(signed_in, "/dashboard")
+    signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token})
+    assert session.scalars(select(Sitting)).all() == []
+    page = signed_in.get(f"/sittings/start/{endorsement.id}").get_data(as_text=True)
+    assert "no longer your employer" in page
+
+
+def test_the_new_employers_endorsement_opens_a_test_after_a_move(signed_in, session, candidate, endorsement):
+    new_org = make_org(session, "Eastvale Trust")
+    new_endorsement = moved_to(session, candidate, new_org, make_user(session, "employer", org=new_org))
+    sitting_id = start(signed_in, new_endorsement)
+    assert session.get(Sitting, sitting_id).endorsement_id == new_endorsement.id
 

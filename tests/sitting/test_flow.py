@@ -367,3 +367,72 @@ def test_the_new_employers_endorsement_opens_a_test_after_a_move(signed_in, sess
     sitting_id = start(signed_in, new_endorsement)
     assert session.get(Sitting, sitting_id).endorsement_id == new_endorsement.id
 
+
+# -- refusals ----------------------------------------------------------------------------------
+def released(session, sitting_id, passed):
+    """The sitting's result made final (as if marked) and released through the marking service."""
+    from naas.marking.services import release
+
+    result = session.scalar(select(Result).where(Result.sitting_id == sitting_id))
+    result.status, result.passed = "final", passed
+    release(session, "practitioner", actor_id=None, now=START + timedelta(days=1))
+    session.commit()
+
+
+def refusal_on_start_page(client, endorsement):
+    return client.get(f"/sittings/start/{endorsement.id}").get_data(as_text=True)
+
+
+def test_saving_to_a_submitted_sitting_is_refused_as_finished(signed_in, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    items, _ = page_items(signed_in, sitting_id, 0)
+    token = csrf_token(signed_in, "/dashboard")
+    signed_in.post(f"/sittings/{sitting_id}/submit", data={"csrf_token": token, "confirm": "yes"})
+    reply = autosave(signed_in, sitting_id, next(iter(items)), "a", 5, token)
+    assert reply.status_code == 410 and reply.get_json()["error"] == "finished"
+
+
+def test_a_new_sitting_at_a_tier_waits_for_the_last_ones_result(signed_in, session, candidate, org, employer,
+                                                                endorsement):
+    sitting_id = start(signed_in, endorsement)
+    complete_sitting(signed_in, sitting_id, right=False)
+    second = endorse(session, candidate, org, employer, at=START + timedelta(hours=2))
+    assert "no released result yet" in refusal_on_start_page(signed_in, second)
+    with pytest.raises(SittingRefused) as refused:
+        services.may_start(session, candidate, second, START + timedelta(hours=2))
+    assert refused.value.code == "awaiting_result"
+
+
+def test_a_candidate_who_passed_cannot_sit_again_under_the_same_endorsement(signed_in, session, candidate,
+                                                                            endorsement):
+    sitting_id = start(signed_in, endorsement)
+    complete_sitting(signed_in, sitting_id, right=True)
+    released(session, sitting_id, passed=True)
+    assert "already passed" in refusal_on_start_page(signed_in, endorsement)
+    with pytest.raises(SittingRefused) as refused:
+        services.may_start(session, candidate, endorsement, START + timedelta(days=2))
+    assert refused.value.code == "already_passed"
+
+
+def test_a_tier_without_a_loaded_bank_cannot_be_started(signed_in, session, candidate, org, employer):
+    supervisor = endorse(session, candidate, org, employer, tier="supervisor")
+    token = csrf_token(signed_in, "/dashboard")
+    response = signed_in.post(f"/sittings/start/{supervisor.id}", data={"csrf_token": token}, follow_redirects=True)
+    assert "no question bank is loaded" in response.get_data(as_text=True)
+    assert session.scalars(select(Sitting)).all() == []
+
+
+def test_continue_on_the_last_stage_is_refused_and_points_to_the_review(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    sitting = session.get(Sitting, sitting_id)
+    for page in range(3):
+        services.move_on(session, sitting, page, sitting.form, START)
+    session.commit()
+    with pytest.raises(SittingRefused) as refused:
+        services.move_on(session, sitting, 3, sitting.form, START)
+    assert refused.value.code == "last_stage"
+    items, _ = page_items(signed_in, sitting_id, 3)
+    data = {"csrf_token": csrf_token(signed_in, "/dashboard"), "action": "continue",
+            **{f"seq{qid}": "1" for qid in items}}
+    response = signed_in.post(f"/sittings/{sitting_id}/stages/3", data=data, follow_redirects=True)
+    assert "review and submit your answers" in response.get_data(as_text=True)

@@ -26,7 +26,8 @@ def init_app(app: Flask) -> None:
         key = None
     if key is not None:
         app.extensions[SIGNING_KEY] = key
-        app.extensions["naas.db"].configure(info={SIGNING_KEY: key})  # see services.signing_key
+        sessions = app.extensions["naas.db"]
+        sessions.configure(info={**sessions.kw.get("info", {}), SIGNING_KEY: key})  # see services.signing_key
     current = {key.kid: key.public} if key is not None else {}
     app.extensions[TRUSTED_KEYS] = {**retired_keys(app.config.get("NAAS_SIGNING_RETIRED_KEYS")), **current}
     # In production without a key the app refused to start (config.check); a command that does

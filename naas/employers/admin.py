@@ -13,6 +13,7 @@ from naas.models import Endorsement, Organisation, OutboxMessage, User, UserRole
 from . import services
 from .forms import KIND_LABELS, EmployerUserForm, OrganisationForm, show_refusal
 from .links import set_password_link
+from .sealing import OUTBOX_KEY, opened
 from .services import Refused
 
 bp = Blueprint("employers_admin", __name__, url_prefix="/admin")
@@ -87,5 +88,7 @@ def outbox():
     total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
     messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
                                   .offset((page - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE)).all()
+    key = db.session.info.get(OUTBOX_KEY)
+    messages = [(message, opened(key, message.body)) for message in messages]  # links unsealed for this page only
     return render_template("employers/admin_outbox.html", messages=messages, page=page, total=total,
                            pages=max((total + OUTBOX_PAGE - 1) // OUTBOX_PAGE, 1))

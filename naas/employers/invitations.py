@@ -4,7 +4,8 @@ An employer endorsing a new member of staff, or an admin adding an employer user
 account without a password. Its owner sets one through a link that is random, works once,
 expires, and is stored only as its SHA-256 hash, so that a copy of the database opens no
 account. The service sends no email: the link is shown to whoever made the account and
-written to the outbox, which the admin reads.
+written to the outbox, which the admin reads, sealed there under a key derived from the
+app's secret key (see sealing.py), so the outbox in a copy of the database opens none either.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Session
 from naas import audit
 from naas.auth.services import AccountError, check_password_rules, set_password
 from naas.models import OutboxMessage, PasswordToken, User
+
+from .sealing import OUTBOX_KEY, seal
 
 LINK_LIFETIME = timedelta(days=7)
 # One message for a used, an expired and an unknown link: which it was helps nobody but a guesser.
@@ -57,7 +60,7 @@ def issue_link(session: Session, user: User, *, opening: str, actor_id: int | No
         to_email=user.email, subject="Set your password for the National Assessment and Accreditation service",
         body=(f"Hello {user.name},\n\n{opening}\n\n"
               f"Set your password with this link. It works once, until {row.expires_at:%d %B %Y %H:%M} UTC:\n\n"
-              f"{link}\n\n"
+              f"{seal(session.info.get(OUTBOX_KEY), link)}\n\n"
               "If you were not expecting this message, you can ignore it: nothing happens unless the link is used.\n"),
         created_at=now, created_by=actor_id))
     audit.record(session, action="password_link.issue", subject_type="user", subject_id=user.id,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from naas.employers.sealing import NOT_KEPT, OUTBOX_KEY, UNREADABLE, opened, outbox_key, seal
 from naas.models import AuditEvent, Organisation, OutboxMessage, PasswordToken, User
 
 from ..helpers import csrf_token, login, make_org, make_user
@@ -119,9 +120,53 @@ def test_org_and_employer_user_from_the_command_line_then_a_password_link(runner
     assert result.exit_code == 0, result.output
     link = result.output.strip().splitlines()[-1]
     assert link.startswith("http://localhost/set-password/")
-    assert session.scalar(select(OutboxMessage.body)).count(link) == 1
+    body = session.scalar(select(OutboxMessage.body))
+    assert link not in body and opened(session.info[OUTBOX_KEY], body).count(link) == 1
 
 
 def test_a_password_link_for_an_unknown_email_fails_with_one_line(runner):
     result = runner.invoke(args=["user", "password-link", "--email", "nobody@example.org"])
     assert result.exit_code == 1 and result.output.strip() == "Error: no account with the email nobody@example.org"
+
+
+# -- the outbox at rest ------------------------------------------------------------------------
+def everything_stored(session) -> str:
+    """Every row of every table that could hold a link, as a copy of the database would show it."""
+    return repr([tuple(row) for table in ("outbox_messages", "password_tokens", "audit_events")
+                 for row in session.execute(text(f"SELECT * FROM {table}"))])
+
+
+def test_a_copy_of_the_database_holds_no_live_link_yet_the_admin_reads_one_that_works(
+        admin_client, client, session):
+    org = make_org(session, "Westbrook Council")
+    path = f"/admin/organisations/{org.id}"
+    page = admin_client.post(f"{path}/employers", data={
+        "name": "Gareth Hughes", "email": "gareth@westbrook.gov.uk",
+        "csrf_token": csrf_token(admin_client, path)}).get_data(as_text=True)
+    token = re.search(r'value="http://localhost/set-password/([^"]+)"', page).group(1)
+    stored = everything_stored(session)
+    assert "gareth@westbrook.gov.uk" in stored and token not in stored and token[:12] not in stored
+    outbox = admin_client.get("/admin/outbox").get_data(as_text=True)
+    assert f"http://localhost/set-password/{token}" in outbox and "[sealed:" not in outbox
+    assert client.get(f"/set-password/{token}").status_code == 200  # the link the admin read works
+
+
+def test_a_link_sealed_under_another_secret_key_is_shown_as_unreadable_not_an_error(admin_client, session):
+    sealed = seal(outbox_key("an earlier secret key " + "y" * 40), "http://localhost/set-password/abc")
+    session.add(OutboxMessage(to_email="someone@example.org", subject="Old", body=f"Link:\n\n{sealed}\n"))
+    session.commit()
+    response = admin_client.get("/admin/outbox")
+    assert response.status_code == 200 and UNREADABLE in response.get_data(as_text=True)
+    assert "/set-password/abc" not in response.get_data(as_text=True)
+
+
+def test_the_outbox_key_is_its_own_and_nothing_is_sealed_without_a_secret_key():
+    key = outbox_key("s" * 40)
+    assert len(key) == 32 and key != outbox_key("t" * 40) and key not in ("s" * 40).encode()
+    assert outbox_key(None) is None and outbox_key("not-serving") is None
+    assert seal(None, "http://localhost/set-password/abc") == NOT_KEPT
+    assert opened(key, seal(key, "secret text")) == "secret text"
+    assert seal(key, "same") != seal(key, "same")  # a fresh nonce each time
+    sealed = seal(key, "secret text")
+    tampered = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
+    assert opened(key, tampered) == UNREADABLE

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from naas.employers.links import set_password_link
+from naas.employers.sealing import OUTBOX_KEY, opened
 from naas.models import AuditEvent, Endorsement, OutboxMessage, PasswordToken, User
 from naas.sitting.services import SittingRefused, may_start
 
@@ -57,7 +58,8 @@ def test_a_new_member_of_staff_gets_an_account_an_endorsement_and_a_link_shown_o
                                                                                        employer.id)
     assert endorsement.created_at == START
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.to_email == candidate.email))
-    assert link in message.body and "Westbrook Council has endorsed you" in message.body
+    assert link not in message.body and "Westbrook Council has endorsed you" in message.body
+    assert link in opened(session.info[OUTBOX_KEY], message.body)  # sealed at rest, opened for the admin
     actions = set(session.scalars(select(AuditEvent.action)))
     assert {"account.create", "endorsement.create", "password_link.issue"} <= actions
 

@@ -1,0 +1,55 @@
+"""Set-password links in the outbox, sealed at rest.
+
+The outbox is how a link reaches its owner (the service sends no email), so an admin must be
+able to read it; a copy of the database must not open any account. Each link is written into
+its message sealed with AES-256-GCM under a key derived from the app's SECRET_KEY (HKDF-SHA256
+with a purpose label of its own, so the key is used for nothing else), and opened only when
+an admin's page shows the message. A message sealed under an earlier SECRET_KEY can no longer
+be opened: its link expires within days anyway, and a new one can be made.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from naas.certificates.signing import b64url, b64url_decode
+
+OUTBOX_KEY = "naas.outbox_key"  # in the sessions' info, as the signing key is
+PURPOSE = b"naas outbox: set-password links, v1"
+_SEALED = re.compile(r"\[sealed:v1:([A-Za-z0-9_-]+)\]")
+UNREADABLE = "(this link cannot be opened here: it was sealed under another secret key; make a new link)"
+NOT_KEPT = "(the link was given to whoever made it; without a secret key it is not kept here)"
+
+
+def outbox_key(secret_key: str | None) -> bytes | None:
+    """The outbox's own key, derived from SECRET_KEY; None when there is no real secret key
+    (a command run without one), and then no link is kept in the outbox at all."""
+    if not secret_key or secret_key == "not-serving":
+        return None
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE).derive(secret_key.encode("utf-8"))
+
+
+def seal(key: bytes | None, text: str) -> str:
+    """`text` as a marker only `key` opens; with no key, a note that it was not kept."""
+    if key is None:
+        return NOT_KEPT
+    nonce = os.urandom(12)
+    return f"[sealed:v1:{b64url(nonce + AESGCM(key).encrypt(nonce, text.encode('utf-8'), PURPOSE))}]"
+
+
+def opened(key: bytes | None, body: str) -> str:
+    """The message as its reader should see it: each sealed part opened, or marked unreadable."""
+    def open_one(match: re.Match) -> str:
+        if key is None:
+            return UNREADABLE
+        try:
+            sealed = b64url_decode(match.group(1))
+            return AESGCM(key).decrypt(sealed[:12], sealed[12:], PURPOSE).decode("utf-8")
+        except (InvalidTag, ValueError):
+            return UNREADABLE
+    return _SEALED.sub(open_one, body)

@@ -54,8 +54,9 @@ def may_start(session: Session, candidate: User, endorsement: Endorsement, now: 
     """Raise SittingRefused unless the rules let this candidate start at this tier now."""
     if endorsement.candidate_id != candidate.id or endorsement.withdrawn_at is not None:
         raise SittingRefused("not_endorsed", "You have not been endorsed for this assessment.")
-    if endorsement.organisation_id != candidate.organisation_id:
-        # A candidate who moves employer is endorsed by the new one; the old one no longer vouches.
+    if candidate.organisation_id not in (None, endorsement.organisation_id):
+        # A candidate who moves employer is endorsed by the new one (which makes it their
+        # organisation); the old one no longer vouches for them.
         raise SittingRefused("former_employer", f"This endorsement is from {endorsement.organisation.name}, which is "
                                                 "no longer your employer: ask your current employer to endorse you.")
     if open_sitting(session, candidate.id) is not None:

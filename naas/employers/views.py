@@ -5,13 +5,14 @@ organisation is answered with 404, as if it did not exist.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from naas import db
 from naas.auth import roles_required
 from naas.clock import now as utcnow
+from naas.extensions import limiter
 from naas.models import Endorsement, Result
 from naas.sitting.feedback import result_view
 from naas.sitting.services import tier_for_form
@@ -147,8 +148,23 @@ def password_link(endorsement_id: int):
     return render_template("employers/new_link.html", invitation=invitation, endorsement=endorsement)
 
 
+# A check may look up 20,000 numbers: each employer user gets an allowance of their own (per
+# account, not per address, so that one office's staff do not share it, nor one user escape it
+# by changing address). Counted in Redis across workers when NAAS_REDIS_URL is set.
+BULK_CHECK_LIMIT = "10 per minute;60 per hour"
+
+
+def _bulk_check_limit() -> str:
+    return current_app.config.get("NAAS_BULK_CHECK_LIMIT", BULK_CHECK_LIMIT)
+
+
+def _user_key() -> str:
+    return f"bulk-check:user:{current_user.get_id()}"
+
+
 @bp.route("/check", methods=["GET", "POST"])
 @roles_required("employer")
+@limiter.limit(_bulk_check_limit, key_func=_user_key, methods=["POST"])
 def check():
     if request.method == "GET":
         return render_template("employers/check.html", report=None, error=None)

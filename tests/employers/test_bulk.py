@@ -15,7 +15,7 @@ from naas.certificates.numbers import new_number
 from naas.employers import bulk
 from naas.models import Certificate
 
-from ..helpers import csrf_token
+from ..helpers import csrf_token, login, make_user
 from .conftest import staff_in_state
 
 
@@ -188,3 +188,15 @@ def test_a_certificate_number_is_read_however_it_is_typed():
     number = new_number()
     compact = number.replace("-", "")
     assert bulk.classify(compact.lower()) == ("certificate", number)
+
+
+def test_checks_are_rate_limited_per_employer_user(app, signed_in, session, org, other_employer):
+    app.config["NAAS_BULK_CHECK_LIMIT"] = "2 per minute"
+    statuses = [signed_in.post("/employer/check", data={"csrf_token": csrf_token(signed_in, "/employer/check"),
+                                                        "numbers": "SW1"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert signed_in.get("/employer/check").status_code == 200  # the page itself is not counted
+    colleague = app.test_client()  # another user, from the same address, has an allowance of their own
+    login(colleague, make_user(session, "employer", org=org).email)
+    assert colleague.post("/employer/check", data={"csrf_token": csrf_token(colleague, "/employer/check"),
+                                                   "numbers": "SW1"}).status_code == 200

@@ -8,14 +8,31 @@ import re
 
 from naas.bank_store import store_bank
 from naas.db import utcnow
-from naas.models import Endorsement
+from naas.marking import services as marking
+from naas.models import Endorsement, ItemVersion, Script
 
 from ..helpers import csrf_token, login, make_org, make_user
 from .conftest import START
 
 
+def flat(text):
+    return " ".join(text.split())
+
+
+def public_text_of(bank, tier):
+    """What a candidate may read of the bank: titles, narratives, questions and their options."""
+    found = [bank.tiers[tier].title, *(area.title for area in bank.tiers[tier].areas)]
+    for scenario in bank.scenarios_of(tier):
+        found += [scenario.title, scenario.summary, *(stage.narrative for stage in scenario.stages)]
+        for item in scenario.items:
+            found += [item.stem, *item.spec.get("options", {}).values()]
+    return flat(" ".join(found)).casefold()
+
+
 def secrets_of(bank, tier):
-    """Text that must never reach a candidate: rationales, model answers, rubric criteria and descriptors."""
+    """Text that must never reach a candidate: rationales, model answers, rubric criteria and
+    descriptors. A long one is looked for by its first 60 characters; a short one whole, where it
+    is distinctive (three words or more, and not also in what the candidate may read)."""
     found = []
     for scenario in bank.scenarios_of(tier):
         for item in scenario.items:
@@ -24,12 +41,38 @@ def secrets_of(bank, tier):
             for criterion in getattr(item, "rubric", ()):
                 found.append(criterion.criterion)
                 found.extend(criterion.descriptors.values())
+    public = public_text_of(bank, tier)
     fragments = set()
-    for text in found:
-        words = " ".join(text.split())
-        if len(words) >= 30:
-            fragments.add(words[:60])
+    for text in map(flat, found):
+        if len(text) >= 30:
+            fragments.add(text[:60])
+        elif len(text.split()) >= 3 and text.casefold() not in public:
+            fragments.add(text)
     return fragments
+
+
+def test_short_distinctive_marking_material_is_looked_for_too(bundled_bank):
+    fragments = secrets_of(bundled_bank, "practitioner")
+    assert "Reflexivity and bias" in fragments and "No review or contingency." in fragments
+
+
+def mark_every_script(session, now):
+    """Two assessors of another organisation mark every written answer alike: every script final."""
+    org = make_org(session, "Scan Markers")
+    assessors = [make_user(session, "assessor", org=org) for _ in range(2)]
+    while True:
+        marked = 0
+        for assessor in assessors:
+            mark = marking.take_next(session, assessor, now)
+            if mark is not None:
+                script = session.get(Script, mark.script_id)
+                item = marking.item_of(session, session.get(ItemVersion, script.item_version_id))
+                marking.record_mark(session, mark, assessor, [c.marks for c in item.rubric], "Clear and complete.",
+                                    submit=True, now=now)
+                marked += 1
+        session.commit()
+        if not marked:
+            return
 
 
 def test_a_full_sitting_never_shows_keys_or_marking_material(app, client, session, bundled_bank, clock):
@@ -78,6 +121,21 @@ def test_a_full_sitting_never_shows_keys_or_marking_material(app, client, sessio
     get(f"/sittings/{sitting_id}/submitted")
     get("/dashboard")
     assert page >= 7  # four scenarios of two or more stages each
+
+    # the released result, its written answers' marks, and asking for a review of each
+    mark_every_script(session, START)
+    assert marking.release(session, "practitioner", actor_id=None, now=START) == 1
+    session.commit()
+    result_page = get(f"/sittings/{sitting_id}/result").get_data(as_text=True)
+    assert "Your result" in result_page
+    reviews = re.findall(r'href="(/marking/reviews/[^"]+)"', result_page)
+    assert reviews  # the bundled practitioner form has written answers
+    for path in reviews:
+        get(path)
+    refused = client.post(reviews[0], data={"csrf_token": token, "reason": "Too short."})
+    assert refused.status_code == 422
+    bodies.append(refused.get_data(as_text=True))
+    get("/dashboard")
 
     everything = "\n".join(bodies)
     flattened = " ".join(html.unescape(everything).split())

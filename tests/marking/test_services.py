@@ -15,7 +15,7 @@ from naas.marking import services
 from naas.marking.services import MarkingRefused
 from naas.models import ItemVersion, Mark, Result, ReviewRequest, Script, TierSetting
 
-from ..helpers import make_user
+from ..helpers import make_org, make_user
 from .conftest import START, sit
 
 NOW = START + timedelta(hours=2)
@@ -114,9 +114,11 @@ def test_no_assessor_marks_a_candidate_from_their_own_organisation(session, sitt
 
 
 def test_nobody_is_given_their_own_work_even_when_it_is_all_that_is_waiting(session, loaded, org):
-    # no organisation of their own, so only the check on the candidate keeps them off these scripts
-    candidate_assessor = make_user(session, ("candidate", "assessor"))
+    candidate_assessor = make_user(session, ("candidate", "assessor"), org=org)
     sit(session, candidate_assessor, org, make_user(session, "employer", org=org))
+    # they have left that organisation since, so only the check on the candidate keeps them off these scripts
+    candidate_assessor.organisation_id = make_org(session, "Their New Employer").id
+    session.commit()
     assert len(scripts(session)) == 2
     assert services.take_next(session, candidate_assessor, NOW) is None
 

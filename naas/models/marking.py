@@ -20,7 +20,8 @@ SLOTS = {"first": 1, "second": 2, "moderation": 3, "review": 4}
 
 class ControlScript(Base):
     """A response with an agreed mark, seeded by an admin into the marking queues to
-    measure each assessor against it. Markers cannot tell it from a candidate's script."""
+    measure each assessor against it. Each assessor gets it once, as a script of their own,
+    at a random point, so that nothing but its text sets it apart from a candidate's script."""
 
     __tablename__ = "control_scripts"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from naas import db
+from naas.certificates.services import uk_date
 from naas.clock import now as utcnow
 from naas.home.views import admin_link, dashboard_panel
 
@@ -31,7 +32,7 @@ def init_app(app: Flask) -> None:
             return {"counts": {}, "total": 0}
         now = utcnow()
         staff.submit_overdue(db.session, user.organisation_id, now)
-        rows = staff.staff_rows(db.session, user.organisation_id, now.date())
+        rows = staff.staff_rows(db.session, user.organisation_id, uk_date(now))
         db.session.commit()  # a sitting found past its deadline stays submitted
         return {"counts": staff.status_counts(rows), "total": len(rows)}
 

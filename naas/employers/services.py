@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from naas import audit
 from naas.auth.services import AccountError, create_user, find_user, normalise_email, normalise_registration
+from naas.certificates.services import uk_date
 from naas.models import CandidateProfile, Endorsement, Organisation, PasswordToken, Sitting, User
 from naas.models.organisations import ORGANISATION_KINDS
 from naas.models.users import REGISTRATION_PATTERN
@@ -141,7 +142,7 @@ def _check_may_endorse(session: Session, employer: User, candidate: User, organi
     session.execute(update(CandidateProfile).where(CandidateProfile.user_id == candidate.id)
                     .values(share_profile_with_employer=CandidateProfile.share_profile_with_employer)
                     .execution_options(synchronize_session=False))
-    for row in staff_rows(session, organisation.id, now.date(), candidate_id=candidate.id):
+    for row in staff_rows(session, organisation.id, uk_date(now), candidate_id=candidate.id):
         if row.endorsement.tier == tier and row.status.code in IN_USE:
             raise Refused(f"{candidate.name} already has an endorsement for this tier from {organisation.name}, "
                           f"and it is still in use ({row.status.text}). You can endorse them again once their "

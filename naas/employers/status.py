@@ -1,13 +1,15 @@
 """Where a member of staff stands on an endorsement: one function decides, from the rows.
 
 Nothing here reads the database or the clock: the caller loads the endorsement's latest
-sitting, its result and certificate, and says what day it is.
+sitting, its result and certificate, and says what day it is. Days are days in England, as
+certificates date them (`uk_date`), so a date here never disagrees with the certificate's.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from naas.certificates.services import uk_date
 from naas.certificates.status import expiring_soon, status_of
 from naas.models import Certificate, Result, Sitting
 
@@ -66,7 +68,7 @@ def certificate_status(certificate: Certificate, today: date, intact: bool = Tru
         return StaffStatus("unverifiable")
     state = status_of(certificate, today)
     if state == "revoked":
-        return StaffStatus("revoked", certificate.revoked_at.date())
+        return StaffStatus("revoked", uk_date(certificate.revoked_at))
     if state == "expired":
         return StaffStatus("expired", certificate.expires_on)
     if expiring_soon(certificate, today):
@@ -89,7 +91,7 @@ def staff_status(sitting: Sitting | None, result: Result | None, certificate: Ce
         return StaffStatus("awaiting_release")
     if not result.passed:
         ended = sitting.submitted_at or sitting.deadline
-        return StaffStatus("not_passed", (ended + timedelta(days=resit_wait_days or 0)).date())
+        return StaffStatus("not_passed", uk_date(ended + timedelta(days=resit_wait_days or 0)))
     if certificate is None:
         return StaffStatus("passed")
     return certificate_status(certificate, today, certificate_intact)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from naas import db
 from naas.auth import roles_required
+from naas.certificates.services import uk_date
 from naas.clock import now as utcnow
 from naas.extensions import limiter
 from naas.models import Endorsement, Result
@@ -42,7 +43,7 @@ def _own_endorsement(endorsement_id: int) -> Endorsement:
 
 def _staff(now) -> list[staff.StaffRow]:
     staff.submit_overdue(db.session, _organisation_id(), now)
-    return staff.staff_rows(db.session, _organisation_id(), now.date())
+    return staff.staff_rows(db.session, _organisation_id(), uk_date(now))
 
 
 def _filters() -> dict:
@@ -73,10 +74,10 @@ def staff_csv():
     now = utcnow()
     rows = staff.select_rows(_staff(now), **_filters())
     tiers = staff.known_tiers(db.session)
-    return csv_response(f"staff-{now:%Y-%m-%d}.csv", STAFF_CSV_HEADER, (
+    return csv_response(f"staff-{uk_date(now):%Y-%m-%d}.csv", STAFF_CSV_HEADER, (
         (row.candidate.name, row.registration_number, row.candidate.email, staff.tier_title(tiers, row.endorsement.tier),
          row.status.label, row.status.text, row.status.on.isoformat() if row.status.on else "",
-         row.endorsement.created_at.date().isoformat(), row.certificate.number if row.certificate else "")
+         uk_date(row.endorsement.created_at).isoformat(), row.certificate.number if row.certificate else "")
         for row in rows))
 
 
@@ -86,7 +87,7 @@ def staff_member(endorsement_id: int):
     endorsement = _own_endorsement(endorsement_id)
     now = utcnow()
     staff.submit_overdue(db.session, endorsement.organisation_id, now)
-    rows = staff.staff_rows(db.session, endorsement.organisation_id, now.date(), endorsement_id=endorsement.id)
+    rows = staff.staff_rows(db.session, endorsement.organisation_id, uk_date(now), endorsement_id=endorsement.id)
     row = rows[0] if rows else None  # None: withdrawn
     history = staff.sittings_of(db.session, endorsement)
     profile = None
@@ -175,10 +176,10 @@ def check():
     try:
         if not data.strip():
             raise bulk.FileRefused("Choose a CSV file, or paste the numbers, one on each line.")
-        report = bulk.check(db.session, _organisation_id(), bulk.decode(data), now.date())
+        report = bulk.check(db.session, _organisation_id(), bulk.decode(data), uk_date(now))
     except bulk.FileRefused as exc:
         return render_template("employers/check.html", report=None, error=str(exc),
                                pasted=request.form.get("numbers", "")), 422
     if request.form.get("format") == "csv":
-        return csv_response(f"check-{now:%Y-%m-%d}.csv", bulk.CSV_HEADER, bulk.csv_rows(report))
+        return csv_response(f"check-{uk_date(now):%Y-%m-%d}.csv", bulk.CSV_HEADER, bulk.csv_rows(report))
     return render_template("employers/check.html", report=report, error=None, pasted=request.form.get("numbers", ""))

@@ -1,12 +1,13 @@
 """The bank as stored in the database: every version of every item ever loaded.
 
 Loading is all or nothing: an item whose content changed while its scenario kept the same
-version number is refused by name, and nothing of that load is stored.
+version number, or that is already stored at that version as part of another scenario, is
+refused by name, and nothing of that load is stored.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ class LoadReport:
     unchanged: int = 0
     status_changes: list[str] = field(default_factory=list)
     tiers_updated: list[str] = field(default_factory=list)
+    tiers_restored: list[str] = field(default_factory=list)  # back to a definition stored before
 
 
 def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | None, now: datetime) -> LoadReport:
@@ -50,6 +52,8 @@ def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | Non
         elif existing is None and scenario.version < latest.get(scenario.id, 0):
             problems.append(f"scenario '{scenario.id}' is version {scenario.version} but version "
                             f"{latest[scenario.id]} is already stored: versions only go up")
+    problems += _items_of_other_scenarios(session, [s for s in bank.scenarios
+                                                    if (s.id, s.version) not in stored])
     if problems:
         raise BankConflict(problems)
 
@@ -58,8 +62,11 @@ def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | Non
     session.flush()
     report = LoadReport(load.id)
     for tier in bank.tiers.values():
-        if _store_tier(session, tier, load, now):
+        change = _store_tier(session, tier, load, now)
+        if change == "stored":
             report.tiers_updated.append(tier.id)
+        elif change == "restored":
+            report.tiers_restored.append(tier.id)
     for scenario in bank.scenarios:
         existing = stored.get((scenario.id, scenario.version))
         if existing is None:
@@ -76,7 +83,8 @@ def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | Non
     load.items_added = report.items_added
     audit.record(session, action="bank.load", subject_type="bank_load", subject_id=load.id, actor_id=actor_id,
                  now=now, data={"source": source, "scenarios_added": report.scenarios_added,
-                                "status_changes": report.status_changes, "tiers_updated": report.tiers_updated})
+                                "status_changes": report.status_changes, "tiers_updated": report.tiers_updated,
+                                "tiers_restored": report.tiers_restored})
     session.flush()
     return report
 
@@ -92,13 +100,40 @@ def _changed_without_bump(scenario: Scenario, existing: ScenarioVersion) -> list
             f"{scenario.version}: bump its version"]
 
 
-def _store_tier(session: Session, tier: Tier, load: BankLoad, now: datetime) -> bool:
+def _items_of_other_scenarios(session: Session, scenarios: list[Scenario]) -> list[str]:
+    """An item version belongs to one scenario: an item id moved into another scenario
+    cannot take a version number it already has there."""
+    wanted = {item.id: scenario for scenario in scenarios for item in scenario.items}
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(ItemVersion.item_id, ItemVersion.version, ScenarioVersion.scenario_id)
+        .join(ScenarioVersion, ItemVersion.scenario_version_id == ScenarioVersion.id)
+        .where(ItemVersion.item_id.in_(list(wanted))).order_by(ItemVersion.item_id))
+    return [f"item '{item_id}' is already stored as version {version} of scenario '{owner}', so it cannot be "
+            f"version {version} of scenario '{wanted[item_id].id}': give it a new id"
+            for item_id, version, owner in rows
+            if version == wanted[item_id].version and owner != wanted[item_id].id]
+
+
+def _store_tier(session: Session, tier: Tier, load: BankLoad, now: datetime) -> str | None:
+    """Make the tier's definition current: "stored" if it is new, "restored" if an earlier
+    version had it (that version becomes current again), None if it is already current."""
     digest = content_hash(tier.spec)
     current = current_tier_version(session, tier.id)
     if current is not None and current.content_hash == digest:
-        return False
-    session.add(TierVersion(tier=tier.id, content_hash=digest, spec=dict(tier.spec), load_id=load.id, created_at=now))
-    return True
+        return None
+    # strictly after the current one, even if the clock has not moved on (or went back)
+    since = now if current is None or now > current.current_since else current.current_since + timedelta(microseconds=1)
+    earlier = session.scalar(select(TierVersion).where(TierVersion.tier == tier.id, TierVersion.content_hash == digest))
+    if earlier is not None:
+        earlier.current_since = since
+        session.flush()
+        return "restored"
+    session.add(TierVersion(tier=tier.id, content_hash=digest, spec=dict(tier.spec), load_id=load.id, created_at=now,
+                            current_since=since))
+    session.flush()
+    return "stored"
 
 
 def _store_scenario(session: Session, scenario: Scenario, load: BankLoad, now: datetime) -> int:
@@ -130,7 +165,9 @@ def _retire_older(session: Session, scenario: Scenario, report: LoadReport) -> N
 
 
 def current_tier_version(session: Session, tier: str) -> TierVersion | None:
-    return session.scalar(select(TierVersion).where(TierVersion.tier == tier).order_by(TierVersion.id.desc()).limit(1))
+    """The version of the tier's definition that new forms are assembled under."""
+    return session.scalar(select(TierVersion).where(TierVersion.tier == tier)
+                          .order_by(TierVersion.current_since.desc(), TierVersion.id.desc()).limit(1))
 
 
 def tier_from_version(version: TierVersion) -> Tier:

@@ -59,16 +59,26 @@ def with_app(serving: bool = False) -> Callable:
     return decorate
 
 
+def _reason(exc: SQLAlchemyError) -> str:
+    """The database's own first line about what went wrong, without SQLAlchemy's decoration."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
 def _guarded(command: Callable, *args: Any, **kwargs: Any) -> Any:
     try:
         return command(*args, **kwargs)
     except (OperationalError, ProgrammingError) as exc:
         db.session.rollback()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        reason = _reason(exc)
         if "no such table" in reason or "does not exist" in reason and "relation" in reason:
             fail(f"the database {_database_name(current_app.config['NAAS_DATABASE_URL'])} has no NAAS tables "
                  "yet: run `naas db upgrade` first")
         fail(f"cannot reach the database {_database_name(current_app.config['NAAS_DATABASE_URL'])}: {reason}")
+    except SQLAlchemyError as exc:  # a constraint or a value the database refused: nothing was changed
+        db.session.rollback()
+        fail(f"the database refused the change, and nothing was changed: {_reason(exc)}")
 
 
 # -- db ------------------------------------------------------------------------------
@@ -136,18 +146,25 @@ def bank_load(path: str | None) -> None:
     root, bank = _checked_bank(path)
     try:
         report = store_bank(db.session, bank, source=str(root.resolve()), actor_id=None, now=db.utcnow())
+        db.session.commit()
     except BankConflict as exc:
         db.session.rollback()
         for problem in exc.problems:
             click.echo(f"Error: {problem}", err=True)
         fail("nothing was loaded")
-    db.session.commit()
+    except (OperationalError, ProgrammingError):
+        raise  # an unreachable database or a missing table: _guarded says which
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        fail(f"the database refused the bank, and nothing was loaded: {_reason(exc)}")
     click.echo(f"Loaded {root}: {len(report.scenarios_added)} new scenario version(s), "
                f"{report.items_added} new item version(s), {report.unchanged} unchanged.")
     for line in report.status_changes:
         click.echo(f"  status: {line}")
     for tier in report.tiers_updated:
         click.echo(f"  tier definition stored: {tier}")
+    for tier in report.tiers_restored:
+        click.echo(f"  tier definition back to one stored before: {tier}")
 
 
 # -- org and user --------------------------------------------------------------------

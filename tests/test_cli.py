@@ -8,7 +8,7 @@ import sys
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from naas.models import Organisation, User
+from naas.models import Organisation, TierVersion, User
 
 from .bank.builders import scenario, write_bank
 
@@ -165,4 +165,45 @@ def test_bank_load_refuses_numbers_the_database_cannot_store(naas, app_config, t
     result = naas("bank", "load", str(root))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{file}:" in result.stdout and "must be" in result.stdout
+    assert scenario_versions(app_config["NAAS_DATABASE_URL"]) == 0
+
+
+def test_bank_load_can_go_back_to_an_earlier_tier_definition(naas, app_config, tmp_path):
+    root = write_bank(tmp_path / "bank")
+    tiers = root / "tiers.yaml"
+    for percent in (60, 65, 60):
+        tiers.write_text(tiers.read_text().replace("pass_mark_percent: 60", f"pass_mark_percent: {percent}")
+                         .replace("pass_mark_percent: 65", f"pass_mark_percent: {percent}"))
+        result = naas("bank", "load", str(root))
+        assert result.returncode == 0, result.stderr
+    assert "tier definition back to one stored before: practitioner" in result.stdout
+    assert count(app_config["NAAS_DATABASE_URL"], TierVersion) == 2
+
+
+def test_bank_load_refuses_an_item_moved_into_another_scenario_by_name(naas, app_config, tmp_path):
+    assert naas("bank", "load", str(write_bank(tmp_path / "one"))).returncode == 0
+    moved, kept = scenario("p-two"), scenario("p-one", version=2)
+    moved["stages"][0]["items"][0]["id"] = "p-one-1"
+    kept["stages"][0]["items"][0]["id"] = "p-one-9"
+    result = naas("bank", "load", str(write_bank(tmp_path / "two", scenarios=[kept, moved])))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "Error: item 'p-one-1' is already stored as version 1 of scenario 'p-one', so it cannot be version 1 of "
+        "scenario 'p-two': give it a new id", "Error: nothing was loaded"]
+    assert scenario_versions(app_config["NAAS_DATABASE_URL"]) == 1
+
+
+def test_any_database_error_during_bank_load_is_one_line_and_loads_nothing(runner, app_config, tmp_path, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from naas import audit
+
+    def refuse(*args, **kwargs):  # after the scenario and item rows were flushed
+        raise IntegrityError("INSERT INTO audit_events ...", {}, Exception("duplicate key value\nDETAIL: more"))
+
+    monkeypatch.setattr(audit, "record", refuse)
+    result = runner.invoke(args=["bank", "load", str(write_bank(tmp_path / "bank"))])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: the database refused the bank, and nothing was loaded: duplicate key value"]
     assert scenario_versions(app_config["NAAS_DATABASE_URL"]) == 0

@@ -24,7 +24,11 @@ class BankLoad(Base):
 
 class TierVersion(Base):
     """A tier's definition (areas, blueprint, time limit, pass standard) as loaded or as an
-    admin set it. A form pins the one it was assembled under."""
+    admin set it. A form pins the one it was assembled under.
+
+    Each distinct definition is stored once. The tier's current version is the one made
+    current last (`current_since`): going back to an earlier definition (a pass mark of 60,
+    then 65, then 60 again) makes that same version current again."""
 
     __tablename__ = "tier_versions"
     __table_args__ = (UniqueConstraint("tier", "content_hash"),)
@@ -35,6 +39,7 @@ class TierVersion(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
     load_id: Mapped[int | None] = mapped_column(ForeignKey("bank_loads.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ScenarioVersion(Base):

@@ -95,3 +95,54 @@ def test_versions_only_go_up(session, tmp_path):
 def test_a_load_is_audited(session, tmp_path):
     load(session, write_bank(tmp_path / "b"))
     assert audit.verify_chain(session).records == 1
+
+
+def tiers_with_pass_mark(percent):
+    from .builders import TIERS
+
+    return {"tiers": [dict(TIERS["tiers"][0], pass_mark_percent=percent)]}
+
+
+def test_going_back_to_an_earlier_tier_definition_makes_that_version_current_again(session, tmp_path):
+    from naas.bank_store import current_tier_version
+
+    first = load(session, write_bank(tmp_path / "a", tiers=tiers_with_pass_mark(60)))
+    load(session, write_bank(tmp_path / "b", tiers=tiers_with_pass_mark(65)))
+    sixty = session.scalar(select(TierVersion).where(TierVersion.id == 1))
+    report = load(session, write_bank(tmp_path / "c", tiers=tiers_with_pass_mark(60)))
+    assert first.tiers_updated == ["practitioner"]
+    assert (report.tiers_updated, report.tiers_restored) == ([], ["practitioner"])
+    assert count(session, TierVersion) == 2
+    assert current_tier_version(session, "practitioner").id == sixty.id
+    assert current_tier_version(session, "practitioner").spec["pass_mark_percent"] == 60
+    report = load(session, write_bank(tmp_path / "d", tiers=tiers_with_pass_mark(65)))
+    assert report.tiers_restored == ["practitioner"]
+    assert current_tier_version(session, "practitioner").spec["pass_mark_percent"] == 65
+
+
+def test_an_earlier_definition_is_current_again_even_if_the_clock_has_not_moved(session, tmp_path):
+    from naas.bank_store import current_tier_version
+
+    now = utcnow()
+    for percent in (60, 65, 60):
+        bank = check_bank(write_bank(tmp_path / str(percent), tiers=tiers_with_pass_mark(percent))).bank
+        store_bank(session, bank, source="same instant", actor_id=None, now=now)
+        session.commit()
+    assert current_tier_version(session, "practitioner").spec["pass_mark_percent"] == 60
+
+
+def test_an_item_moved_into_another_scenario_at_the_same_version_is_refused_by_name(session, tmp_path):
+    load(session, write_bank(tmp_path / "b", scenarios=[scenario("p-one")]))
+    moved = scenario("p-two")
+    moved["stages"][0]["items"][0]["id"] = "p-one-1"
+    kept = scenario("p-one", version=2)
+    kept["stages"][0]["items"][0]["id"] = "p-one-9"
+    result = check_bank(write_bank(tmp_path / "c", scenarios=[kept, moved]))
+    assert result.ok, result.problems
+    with pytest.raises(BankConflict) as caught:
+        store_bank(session, result.bank, source="c", actor_id=None, now=utcnow())
+    session.rollback()
+    assert caught.value.problems == [
+        "item 'p-one-1' is already stored as version 1 of scenario 'p-one', so it cannot be version 1 of "
+        "scenario 'p-two': give it a new id"]
+    assert count(session, ScenarioVersion) == 1

@@ -32,6 +32,20 @@ def _database_name(url: str) -> str:
         return "(the configured database)"
 
 
+def build_app(config: Any = None, *, serving: bool = True, load: Callable[[], Flask] | None = None) -> Flask:
+    """The app, or one clear line and exit 1 for a bad setting or a database URL that cannot work."""
+    from . import create_app
+
+    try:
+        return load() if load is not None else create_app(config, serving=serving)
+    except ConfigError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:  # an unparseable URL or an unknown database kind
+        fail(f"cannot set up the database (NAAS_DATABASE_URL): {exc.__class__.__name__}: {exc}")
+    except ImportError as exc:  # the URL names a database driver that is not installed
+        fail(f"cannot set up the database (NAAS_DATABASE_URL): its driver is not installed ({exc})")
+
+
 def with_app(serving: bool = False) -> Callable:
     """Run the command inside an app context, turning setup and database failures into
     one clear line rather than a traceback."""
@@ -41,16 +55,9 @@ def with_app(serving: bool = False) -> Callable:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if has_app_context():
                 return _guarded(command, *args, **kwargs)
-            from . import create_app
-
             info = click.get_current_context().find_object(ScriptInfo)
-            try:
-                # under `flask --app naas` (and Flask's test runner) the app is already chosen
-                app = info.load_app() if info is not None else create_app(serving=serving)
-            except ConfigError as exc:
-                fail(str(exc))
-            except SQLAlchemyError as exc:
-                fail(f"cannot set up the database: {exc.__class__.__name__}: {exc}")
+            # under `flask --app naas` (and Flask's test runner) the app is already chosen
+            app = build_app(serving=serving, load=info.load_app if info is not None else None)
             with app.app_context():
                 return _guarded(command, *args, **kwargs)
 
@@ -237,16 +244,23 @@ def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, 
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="set up and print the logins, but do not serve")
 def demo(host: str, port: int, no_serve: bool) -> None:
-    from . import create_app
-    from .demo import set_up_demo
+    from .bank_store import BankConflict
+    from .demo import DemoError, set_up_demo
 
     os.environ.setdefault("NAAS_ENV", "demo")
-    try:
-        app = create_app({"NAAS_ENV": "demo", "NAAS_BASE_URL": f"http://{host}:{port}"})
-    except ConfigError as exc:
-        fail(str(exc))
+    app = build_app({"NAAS_ENV": "demo", "NAAS_BASE_URL": f"http://{host}:{port}"})
     with app.app_context():
-        logins = _guarded(set_up_demo)
+        try:
+            logins = _guarded(set_up_demo)
+        except DemoError as exc:
+            fail(str(exc))
+        except BankConflict as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                click.echo(f"Error: {problem}", err=True)
+            fail(f"the demo database {_database_name(app.config['NAAS_DATABASE_URL'])} holds another copy of the "
+                 "bank with the same versions: bump the versions of the changed scenarios, or remove the demo "
+                 "database to start afresh")
     url = f"http://{host}:{port}/"
     click.echo("")
     click.echo("NAAS demo is ready.")
@@ -265,12 +279,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default=True, type=int)
 def serve(bind: str, workers: int) -> None:
-    from . import create_app
-
-    try:
-        create_app()  # fail here, once, with a clear message, rather than in every worker
-    except ConfigError as exc:
-        fail(str(exc))
+    build_app()  # fail here, once, with a clear message, rather than in every worker
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
                                "--access-logfile", "-", "naas.wsgi:app"])
 

@@ -38,6 +38,10 @@ def _demo_password(instance: Path) -> str:
     return path.read_text().strip()
 
 
+class DemoError(RuntimeError):
+    """The demo cannot be set up; the message says why and what to do."""
+
+
 def set_up_demo() -> list[tuple[str, str, str]]:
     """Migrate, load the bundled bank, and create the organisation and accounts if missing."""
     upgrade(db.engine())
@@ -45,7 +49,8 @@ def set_up_demo() -> list[tuple[str, str, str]]:
     now = db.utcnow()
     result = check_bank(current_app.config["NAAS_BANK_PATH"])
     if not result.ok:
-        raise SystemExit("The bundled question bank does not pass `naas bank check`; fix it first.")
+        raise DemoError(f"the question bank {current_app.config['NAAS_BANK_PATH']} does not pass "
+                        f"`naas bank check` ({len(result.problems)} problem(s)): fix it first")
     store_bank(session, result.bank, source="bundled bank (demo)", actor_id=None, now=now)
     password = _demo_password(Path(current_app.instance_path))
     org = session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))

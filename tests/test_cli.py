@@ -207,3 +207,34 @@ def test_any_database_error_during_bank_load_is_one_line_and_loads_nothing(runne
     assert result.stderr.splitlines() == [
         "Error: the database refused the bank, and nothing was loaded: duplicate key value"]
     assert scenario_versions(app_config["NAAS_DATABASE_URL"]) == 0
+
+
+TEST_SIGNING_KEY = "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E="  # a test key, signs nothing
+
+
+@pytest.mark.parametrize("url, message", [
+    ("not a url", "Error: cannot set up the database (NAAS_DATABASE_URL): ArgumentError: Could not parse"),
+    ("nosuchdb://x/y", "Error: cannot set up the database (NAAS_DATABASE_URL): NoSuchModuleError"),
+])
+def test_serve_with_a_bad_database_url_is_one_clear_line(naas, url, message):
+    result = naas("serve", NAAS_DATABASE_URL=url, NAAS_SIGNING_KEY=TEST_SIGNING_KEY)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message)
+
+
+def test_the_wsgi_app_without_a_secret_key_stops_with_one_clear_line(tmp_path):
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    env.pop("NAAS_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-c", "import naas.wsgi"], capture_output=True, text=True, env=env)
+    assert result.returncode == 3  # gunicorn's "worker failed to boot": it stops rather than retrying
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("Error: NAAS_SECRET_KEY is not set") and "Traceback" not in result.stderr
+
+
+def test_flask_run_on_the_wsgi_module_without_a_secret_key_stops_with_one_clear_line(tmp_path):
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
+    env.pop("NAAS_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "naas.wsgi", "run", "--port", "1"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode != 0
+    assert "Error: NAAS_SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr

@@ -8,6 +8,7 @@ import sys
 
 from naas import create_app
 
+from .bank.builders import scenario, write_bank
 from .helpers import login
 
 
@@ -33,3 +34,47 @@ def test_demo_prints_logins_that_work(tmp_path):
     login(client, logins[0][1], logins[0][2])
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Approved child and family practitioner" in page and "Start the test" in page
+
+
+def run_demo(env):
+    return subprocess.run([sys.executable, "-m", "naas.cli", "demo", "--no-serve"], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def demo_env(tmp_path, **settings):
+    env = {**os.environ, "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", **settings}
+    env.pop("NAAS_SECRET_KEY", None)
+    env.pop("NAAS_ENV", None)
+    return env
+
+
+def test_demo_with_a_bad_database_url_is_one_clear_line(tmp_path):
+    result = run_demo(demo_env(tmp_path, NAAS_DATABASE_URL="not a url"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "Error: cannot set up the database (NAAS_DATABASE_URL): ArgumentError: Could not parse SQLAlchemy URL "
+        "from given URL string"]
+
+
+def test_demo_over_a_bank_changed_without_a_version_bump_says_what_to_do(tmp_path):
+    root = write_bank(tmp_path / "bank")
+    env = demo_env(tmp_path, NAAS_BANK_PATH=str(root))
+    assert run_demo(env).returncode == 0
+    changed = scenario()
+    changed["stages"][0]["items"][0]["stem"] = "What now?"
+    write_bank(root, scenarios=[changed])
+    result = run_demo(env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "Error: item 'p-one-1' changed but scenario 'p-one' is still version 1: bump its version"
+    assert lines[1].startswith("Error: the demo database sqlite:///") and "remove the demo database" in lines[1]
+    assert len(lines) == 2
+
+
+def test_demo_over_a_bank_that_fails_the_check_is_one_clear_line(tmp_path):
+    root = write_bank(tmp_path / "bank")
+    (root / "practitioner" / "p-one.yaml").write_text("id: [unclosed\n")
+    result = run_demo(demo_env(tmp_path, NAAS_BANK_PATH=str(root)))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"Error: the question bank {root} does not pass `naas bank check` (1 problem(s)): fix it first"]

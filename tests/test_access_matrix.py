@@ -52,6 +52,7 @@ TABLE: dict[str, frozenset[str]] = {
     "marking_admin.release": frozenset({"admin"}),
     "marking_admin.settings": frozenset({"admin"}),
     "marking_admin.controls": frozenset({"admin"}),
+    "sitting_admin.extra_time": frozenset({"admin"}),
     # certificates: public checks; downloads for the holder, their endorsing employer and admins
     "certificates.verify_form": EVERYONE,
     "certificates.verify": EVERYONE,

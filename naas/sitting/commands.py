@@ -60,15 +60,19 @@ def candidate_group() -> None:
 
 @candidate_group.command("extra-time", help="Record a candidate's approved extra time, applied to every later sitting.")
 @click.option("--email", required=True)
-@click.option("--percent", required=True, type=int, help="e.g. 25 for 25% extra time")
+@click.option("--percent", required=True, type=int, help="e.g. 25 for 25% extra time (a step of 5, up to 100)")
 @click.option("--reason", required=True, help="what the adjustment rests on")
+@click.option("--by", "by", required=True, metavar="EMAIL", help="the admin who approves it (for the audit log)")
 @with_app()
-def candidate_extra_time(email: str, percent: int, reason: str) -> None:
+def candidate_extra_time(email: str, percent: int, reason: str, by: str) -> None:
     user = find_user(db.session, email)
     if user is None:
         fail(f"no account with the email {email}")
+    admin = find_user(db.session, by)
+    if admin is None:
+        fail(f"no account with the email {by}")
     try:
-        services.set_extra_time(db.session, user, percent, reason, actor_id=None, now=utcnow())
+        services.set_extra_time(db.session, user, percent, reason, actor=admin, now=utcnow())
     except SittingRefused as exc:
         fail(exc.message)
     db.session.commit()

@@ -16,14 +16,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from naas import audit
+from naas.auth.services import find_user, normalise_registration
 from naas.bank import Scenario, Tier
 from naas.bank_store import current_tier_version, live_scenario_versions, scenario_from_version, tier_from_version
 from naas.engine.forms import CannotAssemble, FormPlan, assemble
 from naas.engine.items import InvalidResponse, ItemType
 from naas.engine.results import Outcome, ScoredItem, outcome
 from naas.models import (
-    Endorsement, FormItem, ItemVersion, Response, ResponseStep, Result, ScenarioVersion, Sitting, TestForm,
-    TierVersion, User,
+    CandidateProfile, Endorsement, FormItem, ItemVersion, Response, ResponseStep, Result, ScenarioVersion, Sitting,
+    TestForm, TierVersion, User,
 )
 
 
@@ -410,21 +411,39 @@ def tier_for_form(session: Session, form: TestForm) -> Tier:
     return tier_from_version(session.get(TierVersion, form.tier_version_id))
 
 
-def set_extra_time(session: Session, candidate: User, percent: int, reason: str, actor_id: int | None,
+# Approved extra time: none, or a step of 5% up to double the time.
+EXTRA_TIME_PERCENTS = tuple(range(0, 101, 5))
+
+
+def find_candidate(session: Session, email_or_registration: str) -> User | None:
+    """A candidate by their email address or their registration number, for an admin's look-up."""
+    text = email_or_registration.strip()
+    if not text:
+        return None
+    user = find_user(session, text) if "@" in text else session.scalar(
+        select(User).join(CandidateProfile, CandidateProfile.user_id == User.id)
+        .where(CandidateProfile.registration_number == normalise_registration(text)))
+    return user if user is not None and user.profile is not None else None
+
+
+def set_extra_time(session: Session, candidate: User, percent: int, reason: str, actor: User,
                    now: datetime) -> None:
-    """Record an approved adjustment once; every later sitting applies it at its start."""
+    """Record an admin's approved adjustment; every later sitting applies it at its start
+    (a sitting already started keeps the deadline it started with)."""
     if candidate.profile is None:
-        raise SittingRefused("invalid", f"{candidate.email} is not a candidate")
-    if not 0 <= percent <= 200:
-        raise SittingRefused("invalid", "extra time must be between 0% and 200%")
+        raise SittingRefused("invalid", f"{candidate.email} is not a candidate.")
+    if not actor.has_role("admin"):
+        raise SittingRefused("invalid", f"{actor.email} is not an admin: only an admin records extra time.")
+    if percent not in EXTRA_TIME_PERCENTS:
+        raise SittingRefused("invalid", "Extra time must be a step of 5% from 0% to 100%.")
     if not reason.strip():
-        raise SittingRefused("invalid", "give the reason for the adjustment (e.g. the assessment that supports it)")
+        raise SittingRefused("invalid", "Give the reason for the adjustment (e.g. the assessment that supports it).")
     before = candidate.profile.extra_time_percent
     candidate.profile.extra_time_percent = percent
     candidate.profile.extra_time_reason = reason.strip()
-    candidate.profile.extra_time_approved_by = actor_id
+    candidate.profile.extra_time_approved_by = actor.id
     audit.record(session, action="candidate.extra_time", subject_type="user", subject_id=candidate.id,
-                 actor_id=actor_id, now=now, data={"from": before, "to": percent, "reason": reason.strip()})
+                 actor_id=actor.id, now=now, data={"from": before, "to": percent, "reason": reason.strip()})
     session.flush()
 
 

@@ -11,17 +11,19 @@ from werkzeug.datastructures import MultiDict
 from naas import db
 from naas.auth import roles_required
 from naas.clock import now as utcnow
-from naas.models import Endorsement, Result, Sitting
+from naas.models import Endorsement, Result, Sitting, User
 
 from . import services
 from .feedback import result_view
+from .forms import ExtraTimeForm
 from .services import SittingRefused
 
 bp = Blueprint("sitting", __name__, url_prefix="/sittings")
+admin_bp = Blueprint("sitting_admin", __name__, url_prefix="/admin")
 
 # How each refusal reaches an API client: the status code says what happened.
-STATUS = {"not_endorsed": 403, "former_employer": 403, "open_sitting": 409, "awaiting_result": 409, "already_passed": 409,
-          "resit_wait": 409, "no_bank": 503, "finished": 410, "time_up": 410, "locked": 423,
+STATUS = {"not_endorsed": 403, "former_employer": 403, "open_sitting": 409, "awaiting_result": 409,
+          "already_passed": 409, "resit_wait": 409, "no_bank": 503, "finished": 410, "time_up": 410, "locked": 423,
           "not_reached": 423, "stale": 409, "invalid": 422, "last_stage": 409}
 
 
@@ -243,3 +245,42 @@ def result(sitting_id: int):
     reviews = {script.id: review_of(db.session, script) for _, script in written if script is not None}
     return render_template("sitting/result.html", sitting=sitting, result=result, view=result_view(result, tier),
                            written=written, reviews=reviews)
+
+
+# -- admin: a candidate's approved extra time ------------------------------------------------
+@admin_bp.route("/extra-time", methods=["GET", "POST"])
+@roles_required("admin")
+def extra_time():
+    """Find a candidate (by email or registration number), see their adjustment, record a new one."""
+    form = ExtraTimeForm()
+    if request.method == "POST":
+        candidate_id = form.candidate_id.data or ""
+        candidate = db.session.get(User, int(candidate_id)) if candidate_id.isdigit() else None
+        if candidate is None or candidate.profile is None:
+            return _extra_time_page(None, None, "", lookup_error="Find the candidate first.", status=422)
+        if form.validate_on_submit():
+            try:
+                services.set_extra_time(db.session, candidate, form.percent.data, form.reason.data, current_user,
+                                        utcnow())
+            except SittingRefused as exc:
+                form.form_errors.append(exc.message)
+            else:
+                flash(f"{candidate.name} now has {form.percent.data}% extra time on every test they start.",
+                      "success")
+                return redirect(url_for("sitting_admin.extra_time", candidate=candidate.email))
+        return _extra_time_page(form, candidate, candidate.email, status=422)
+    query = request.args.get("candidate", "").strip()
+    candidate = services.find_candidate(db.session, query) if query else None
+    if candidate is None:
+        return _extra_time_page(None, None, query, lookup_error=(
+            "No candidate has that email address or registration number." if query else None))
+    form = ExtraTimeForm(formdata=None, candidate_id=str(candidate.id), percent=candidate.profile.extra_time_percent)
+    return _extra_time_page(form, candidate, query)
+
+
+def _extra_time_page(form: ExtraTimeForm | None, candidate: User | None, query: str, lookup_error: str | None = None,
+                     status: int = 200):
+    approver = (db.session.get(User, candidate.profile.extra_time_approved_by)
+                if candidate is not None and candidate.profile.extra_time_approved_by else None)
+    return render_template("sitting/admin_extra_time.html", form=form, candidate=candidate, query=query,
+                           approver=approver, lookup_error=lookup_error), status

@@ -55,7 +55,30 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "WTF_CSRF_SSL_STRICT": https,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        **_marking_settings(environ),
     }
+
+
+def _marking_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The marking rules an operator may tune; unset ones keep the marking area's defaults."""
+    settings: dict[str, Any] = {}
+    raw = environ.get("NAAS_MARKING_CONTROL_RATE", "").strip()
+    if raw:
+        try:
+            rate = float(raw)
+        except ValueError:
+            rate = -1.0
+        if not 0 <= rate <= 1:
+            raise ConfigError(f"NAAS_MARKING_CONTROL_RATE is {raw!r}; it must be a fraction from 0 to 1, e.g. 0.2")
+        settings["NAAS_MARKING_CONTROL_RATE"] = rate
+    for name, low, high in (("NAAS_MARKING_DRIFT_WINDOW", 1, 1000), ("NAAS_MARKING_CONTROL_BLOCK", 1, 100),
+                            ("NAAS_MARKING_CONTROL_DELAY_DAYS", 0, 365)):
+        raw = environ.get(name, "").strip()
+        if raw:
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise ConfigError(f"{name} is {raw!r}; it must be a whole number from {low} to {high}")
+            settings[name] = int(raw)
+    return settings
 
 
 def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:

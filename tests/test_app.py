@@ -187,3 +187,23 @@ def test_security_headers_on_every_response(client):
     assert "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Referrer-Policy" in response.headers
+
+
+def test_marking_rules_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("NAAS_ENV", "testing")
+    monkeypatch.setenv("NAAS_MARKING_CONTROL_RATE", "0.1")
+    monkeypatch.setenv("NAAS_MARKING_DRIFT_WINDOW", "20")
+    app = create_app()
+    assert app.config["NAAS_MARKING_CONTROL_RATE"] == 0.1
+    assert app.config["NAAS_MARKING_DRIFT_WINDOW"] == 20
+    assert app.config["NAAS_MARKING_CONTROL_BLOCK"] == 5  # unset: the marking area's default
+    app.extensions["naas.engine"].dispose()
+
+
+@pytest.mark.parametrize("name, value", [("NAAS_MARKING_CONTROL_RATE", "1.5"), ("NAAS_MARKING_CONTROL_RATE", "often"),
+                                         ("NAAS_MARKING_DRIFT_WINDOW", "0"), ("NAAS_MARKING_CONTROL_DELAY_DAYS", "-3")])
+def test_a_marking_rule_out_of_range_is_refused_by_name(monkeypatch, name, value):
+    monkeypatch.setenv("NAAS_ENV", "testing")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        create_app()

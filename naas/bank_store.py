@@ -34,8 +34,10 @@ class LoadReport:
     tiers_restored: list[str] = field(default_factory=list)  # back to a definition stored before
 
 
-def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | None, now: datetime) -> LoadReport:
-    """Store every new tier definition and scenario version of a checked bank."""
+def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | None, now: datetime,
+               detail: dict[str, str] | None = None) -> LoadReport:
+    """Store every new tier definition and scenario version of a checked bank. `detail` goes
+    into the audit record (a command says where it came from: it has no acting user)."""
     problems = []
     stored = {
         (sv.scenario_id, sv.version): sv
@@ -84,7 +86,7 @@ def store_bank(session: Session, bank: Bank, *, source: str, actor_id: int | Non
     audit.record(session, action="bank.load", subject_type="bank_load", subject_id=load.id, actor_id=actor_id,
                  now=now, data={"source": source, "scenarios_added": report.scenarios_added,
                                 "status_changes": report.status_changes, "tiers_updated": report.tiers_updated,
-                                "tiers_restored": report.tiers_restored})
+                                "tiers_restored": report.tiers_restored, **(detail or {})})
     session.flush()
     return report
 

@@ -1,6 +1,7 @@
 """The `naas` command. Every failure a user can cause ends in one clear line and exit 1."""
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 from collections.abc import Callable
@@ -21,6 +22,16 @@ from .config import BUNDLED_BANK, ConfigError
 def fail(message: str) -> None:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
+
+
+def cli_origin() -> dict[str, str]:
+    """What an audit record of a command says about who acted: a command has no signed-in
+    user (the record's actor is None), so it names the command line and the OS account."""
+    try:
+        os_user = getpass.getuser()
+    except Exception:  # no name for this uid (some containers): say so rather than fail
+        os_user = "unknown"
+    return {"via": "cli", "os_user": os_user}
 
 
 def _database_name(url: str) -> str:
@@ -152,7 +163,8 @@ def bank_load(path: str | None) -> None:
 
     root, bank = _checked_bank(path)
     try:
-        report = store_bank(db.session, bank, source=str(root.resolve()), actor_id=None, now=db.utcnow())
+        report = store_bank(db.session, bank, source=str(root.resolve()), actor_id=None, now=db.utcnow(),
+                            detail=cli_origin())
         db.session.commit()
     except BankConflict as exc:
         db.session.rollback()
@@ -186,17 +198,16 @@ def org_group() -> None:
               default="local_authority", show_default=True)
 @with_app()
 def org_create(name: str, kind: str) -> None:
-    from .models import Organisation
+    from .employers.services import Refused, create_organisation
 
-    name = name.strip()
-    if not name:
-        fail("an organisation needs a name")
-    if db.session.scalar(select(Organisation).where(Organisation.name == name)):
-        fail(f"there is already an organisation called '{name}'")
-    org = Organisation(name=name, kind=kind)
-    db.session.add(org)
+    try:
+        # the admin pages' service: the same tidying of the name, the same audit record
+        org = create_organisation(db.session, name, kind, actor_id=None, now=db.utcnow())
+    except Refused as exc:
+        db.session.rollback()
+        fail(exc.message)
     db.session.commit()
-    click.echo(f"Created organisation {org.id}: {name}")
+    click.echo(f"Created organisation {org.id}: {org.name}")
 
 
 @click.group("user", help="User accounts.")
@@ -216,12 +227,14 @@ def user_group() -> None:
 @with_app()
 def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, registration: str | None,
                 no_password: bool) -> None:
+    from . import audit
     from .auth.services import AccountError, create_user
     from .models import Organisation
 
     organisation = None
     if org:
-        organisation = db.session.scalar(select(Organisation).where(Organisation.name == org.strip()))
+        # names are stored tidied (single spaces), as create_organisation keeps them
+        organisation = db.session.scalar(select(Organisation).where(Organisation.name == " ".join(org.split())))
         if organisation is None:
             fail(f"no organisation called '{org}' (create it with `naas org create`)")
     password = None
@@ -231,6 +244,10 @@ def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, 
     try:
         user = create_user(db.session, email=email, name=name, roles=roles, password=password,
                            organisation=organisation, registration_number=registration)
+        # as the admin pages record a new account, with where it came from
+        audit.record(db.session, action="account.create", subject_type="user", subject_id=user.id, actor_id=None,
+                     now=db.utcnow(), data={"roles": sorted(user.roles), "organisation_id": user.organisation_id,
+                                            **cli_origin()})
     except AccountError as exc:
         db.session.rollback()
         fail(str(exc))

@@ -8,7 +8,7 @@ import sys
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from naas.models import Organisation, TierVersion, User
+from naas.models import AuditEvent, Organisation, TierVersion, User
 
 from .bank.builders import scenario, write_bank
 
@@ -77,7 +77,8 @@ def test_a_short_password_is_refused(naas, app_config):
 def test_duplicate_organisation_is_refused(naas, app_config):
     naas("org", "create", "Eastham Council")
     result = naas("org", "create", "Eastham Council")
-    assert result.returncode == 1 and "already an organisation called 'Eastham Council'" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: There is already an organisation called Eastham Council."
     assert count(app_config["NAAS_DATABASE_URL"], Organisation) == 1
 
 
@@ -238,3 +239,43 @@ def test_flask_run_on_the_wsgi_module_without_a_secret_key_stops_with_one_clear_
                             capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode != 0
     assert "Error: NAAS_SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def audit_records(url):
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(select(AuditEvent.action, AuditEvent.actor_id, AuditEvent.subject_id, AuditEvent.data)
+                                  .order_by(AuditEvent.id)).all()
+    engine.dispose()
+    return rows
+
+
+def test_org_create_tidies_names_as_the_admin_pages_do_so_near_duplicates_are_refused(naas, app_config):
+    assert naas("org", "create", "  Eastham   Council ").stdout.strip().endswith(": Eastham Council")
+    result = naas("org", "create", "Eastham Council\t")
+    assert result.returncode == 1 and result.stderr.strip().splitlines() == [
+        "Error: There is already an organisation called Eastham Council."]
+    assert count(app_config["NAAS_DATABASE_URL"], Organisation) == 1
+    assert naas("user", "create", "--email", "b@e.gov.uk", "--name", "Bo", "--role", "employer",
+                "--org", "Eastham  Council").returncode == 0
+
+
+def test_org_and_user_create_are_audited_as_done_from_the_command_line(naas, app_config):
+    import getpass
+
+    naas("org", "create", "Eastham Council", "--kind", "trust")
+    naas("user", "create", "--email", "Boss@Eastham.gov.uk", "--name", "Jo Boss", "--role", "employer",
+         "--org", "Eastham Council")
+    (org, user) = audit_records(app_config["NAAS_DATABASE_URL"])
+    assert org[:2] == ("organisation.create", None) and org[3] == {"name": "Eastham Council", "kind": "trust"}
+    assert user[:2] == ("account.create", None)
+    assert user[3] == {"roles": ["employer"], "organisation_id": int(org[2]), "via": "cli",
+                       "os_user": getpass.getuser()}
+
+
+def test_bank_load_is_audited_as_done_from_the_command_line(naas, app_config, tmp_path):
+    import getpass
+
+    naas("bank", "load", str(write_bank(tmp_path / "bank")))
+    ((action, actor, _, data),) = audit_records(app_config["NAAS_DATABASE_URL"])
+    assert (action, actor, data["via"], data["os_user"]) == ("bank.load", None, "cli", getpass.getuser())

@@ -203,6 +203,11 @@ def take_next(session: Session, assessor: User, now: datetime, purpose: str = "m
     When marking, a control script left for the assessor comes with chance `control_rate`
     (drawn from `rng`), and whenever no candidate's script waits for them: so neither its
     place in the sequence nor the waiting count tells it apart."""
+    # One take at a time per assessor (a double click sends two): the second waits here for the
+    # first to commit, then finds its hold below, instead of claiming a second script. A write
+    # that changes nothing locks the assessor's row on PostgreSQL, and on SQLite (where a plain
+    # read holds no lock) it takes the database's write lock, with the same effect.
+    session.execute(update(User).where(User.id == assessor.id).values(id=User.id))
     held = current_hold(session, assessor, now)
     if held is not None:
         return held

@@ -125,6 +125,34 @@ def test_racing_assessors_never_get_the_same_script(app, session, candidate, org
         assert session.get(Script, mark.script_id).held_by == mark.assessor_id
 
 
+def test_a_double_click_on_next_gives_the_assessor_one_script_not_two(app, session, candidate, org, employer,
+                                                                       assessors, clock):
+    for _ in range(3):
+        sit(session, make_user(session, "candidate", org=org), org, employer)
+    assessor = assessors[0]
+    client = app.test_client()
+    login(client, assessor.email)
+    token = csrf_token(client, "/marking/")
+    start = threading.Barrier(4)
+    landed: list[str] = []
+
+    def click():
+        start.wait()
+        response = client.post("/marking/next", data={"csrf_token": token})
+        landed.append(response.headers.get("Location", ""))
+
+    clicks = [threading.Thread(target=click) for _ in range(4)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    session.expire_all()
+    held = session.scalars(select(Mark).where(Mark.assessor_id == assessor.id,
+                                              Mark.status.in_(("allocated", "draft")))).all()
+    assert len(held) == 1
+    assert set(landed) == {f"/marking/marks/{held[0].id}"}  # every click lands on the same script
+
+
 def final_marks(session, assessors, released: bool, at=START + timedelta(hours=2)):
     """Both scripts marked twice within tolerance; released when asked."""
     for assessor in assessors[:2]:

@@ -216,6 +216,21 @@ def test_a_page_opened_after_the_deadline_while_another_request_submits_shows_th
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}/submitted")
 
 
+def test_an_autosave_after_the_deadline_while_another_request_submits_is_refused_as_time_up(
+        app, on_postgres, signed_in, session, sessions, candidate, endorsement, clock):
+    sitting_id = started(session, candidate, endorsement).id
+    items, _ = page_items(signed_in, sitting_id, 0)
+    token = csrf_token(signed_in, "/dashboard")
+    clock.advance(minutes=61)
+    first = sessions()
+    services.submit(first, first.get(Sitting, sitting_id), clock(), by="deadline")
+    saving = InThread(lambda: autosave(signed_in, sitting_id, next(iter(items)), "a", 1, token))
+    saving.wait_until_blocked(app)
+    first.commit()
+    reply = saving.join().returned
+    assert reply.status_code == 410 and reply.get_json()["error"] == "time_up"
+
+
 def test_a_second_submit_from_another_tab_lands_on_the_submitted_page(app, on_postgres, signed_in, session, sessions,
                                                                       candidate, endorsement):
     sitting_id = started(session, candidate, endorsement).id

@@ -11,8 +11,18 @@
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 
+  // The status line is a polite live region: it speaks only when its words change, so a
+  // candidate moving through options hears "saved" at most once a minute, and a problem at once.
   function say(message) {
-    if (statusBox) { statusBox.textContent = message; }
+    if (statusBox && statusBox.textContent !== message) { statusBox.textContent = message; }
+  }
+
+  // Saves on their way to the server, kept on the status line as data-pending (for tests and
+  // styling; nothing is announced while a save is in flight).
+  var pending = 0;
+  function track(change) {
+    pending += change;
+    if (statusBox) { statusBox.setAttribute("data-pending", String(pending)); }
   }
 
   function clock(date) {
@@ -61,7 +71,7 @@
     var token = form.querySelector("input[name=csrf_token]").value;
     inFlight[id] = true;
     dirty[id] = false;
-    say("Saving…");
+    track(1);
     fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
       credentials: "same-origin",
@@ -72,10 +82,11 @@
         function () { return { status: response.status, body: {} }; });
     }).then(function (reply) {
       inFlight[id] = false;
+      track(-1);
       if (reply.status === 200) {
         seqField.value = String(Math.max(parseInt(seqField.value, 10), reply.body.seq + 1));
-        say("All answers saved at " + clock(new Date()) + ".");
         if (dirty[id]) { save(question); }
+        if (pending === 0) { say("All answers saved at " + clock(new Date()) + "."); }
         return;
       }
       if (reply.status === 409 && reply.body.error === "stale") {
@@ -91,6 +102,7 @@
       say((reply.body.message || "Your answer could not be saved.") + " Your other answers are safe.");
     }).catch(function () {
       inFlight[id] = false;
+      track(-1);
       dirty[id] = true;
       say("Not saved: no connection. Your answer will be saved when the connection returns, " +
           "or use the Save button.");

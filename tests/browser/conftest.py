@@ -97,3 +97,10 @@ def sign_in(page, base_url, email, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/dashboard")
+
+
+def wait_until_saved(page, expect):
+    """The page's status line says every change has reached the server, and none is on its way."""
+    status = page.locator("#save-status")
+    expect(status).to_have_attribute("data-pending", "0", timeout=15000)
+    expect(status).to_contain_text("All answers saved", timeout=15000)

@@ -11,7 +11,7 @@ from naas.auth.services import create_user
 from naas.models import Endorsement, Organisation, Response, Sitting
 
 from ..helpers import PASSWORD
-from .conftest import sign_in
+from .conftest import sign_in, wait_until_saved
 
 
 def endorsed_candidate(app):
@@ -48,7 +48,7 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expe
     first_radio = page.locator(".question input[type=radio], .question input[type=checkbox]").first
     first_radio.focus()
     page.keyboard.press("Space")
-    expect(page.locator("#save-status")).to_contain_text("All answers saved")
+    wait_until_saved(page, expect)
     answers = saved_answers(live_app.app, sitting_id)
     assert len(answers) == 1
 
@@ -59,7 +59,7 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expe
         for index in range(selects.count()):
             selects.nth(index).focus()
             selects.nth(index).select_option(str(index + 1))
-        expect(page.locator("#save-status")).to_contain_text("All answers saved")
+        wait_until_saved(page, expect)
 
     # the time is announced politely and focus stays where the candidate is
     assert page.locator("#timer-announce").get_attribute("aria-live") == "polite"

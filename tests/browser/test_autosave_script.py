@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from naas import db
 from naas.models import Response
 
-from ..browser.conftest import browser, expect, live_app, page, sign_in  # noqa: F401  (browser fixtures)
-from ..browser.test_sitting import endorsed_candidate
+from .conftest import sign_in
+from .test_sitting import endorsed_candidate
 from ..helpers import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, lazyload
-from sqlalchemy.orm.exc import StaleDataError
 
 from naas.bank import Tier
 from naas.bank_store import tier_from_version
@@ -112,11 +111,8 @@ def submit_overdue(session: Session, organisation_id: int, now: datetime) -> Non
         Sitting.status == "in_progress", Sitting.deadline <= now,
         Sitting.endorsement_id.in_(_endorsement_ids(organisation_id)))).all()
     for sitting in overdue:
-        try:
-            with session.begin_nested():
-                sitting_services.submit(session, sitting, now, by="deadline")
-        except StaleDataError:  # the candidate's own request submitted it first
-            session.refresh(sitting)
+        with session.begin_nested():  # one lost race (the candidate's own request submitted it) undoes only itself
+            sitting_services.submit_if_overdue(session, sitting, now)
 
 
 # -- the dashboard's filter, sort and counts -----------------------------------------------

@@ -510,7 +510,8 @@ def test_a_blueprint_the_search_cannot_decide_is_a_problem_that_says_so(tmp_path
     from naas.engine import assembly
 
     tiers = tiers_with(scenarios=2, total_marks=20)
-    tiers["tiers"][0]["areas"] += [{"code": "P3", "title": "Three"}, {"code": "P4", "title": "Four"}]
+    tier = tiers["tiers"][0]
+    tier["areas"] = tier["areas"] + [{"code": "P3", "title": "Three"}, {"code": "P4", "title": "Four"}]
     specs = []
     for number, other in enumerate(("P2", "P3", "P4")):
         spec = scenario(f"p-s{number}")

@@ -58,10 +58,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
         import_module(f"naas.{name}").init_app(app)  # each registers its blueprint, panels and links
 
     from .markdown import render as render_markdown
-    from .templating import time_left
+    from .templating import time_left, uk_time
     from .engine.items.free_text import word_count
 
     app.add_template_filter(render_markdown, "markdown")
+    app.add_template_filter(uk_time, "uk_time")
     app.add_template_global(time_left)
     app.add_template_global(word_count)
     app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")

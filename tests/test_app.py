@@ -207,3 +207,12 @@ def test_a_marking_rule_out_of_range_is_refused_by_name(monkeypatch, name, value
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         create_app()
+
+
+def test_times_are_shown_as_a_clock_in_england_shows_them():
+    from datetime import UTC, datetime
+
+    from naas.templating import uk_time
+
+    assert uk_time(datetime(2026, 1, 15, 14, 5, tzinfo=UTC)) == "14:05 GMT"
+    assert uk_time(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == "00:30 BST"

@@ -19,6 +19,7 @@ from naas import audit
 from naas.auth.services import find_user, normalise_registration
 from naas.bank import Scenario, Tier
 from naas.bank_store import current_tier_version, live_scenario_versions, scenario_from_version, tier_from_version
+from naas.certificates.services import uk_date
 from naas.engine.forms import CannotAssemble, FormPlan, assemble
 from naas.engine.items import InvalidResponse, ItemType
 from naas.engine.results import Outcome, ScoredItem, outcome
@@ -76,7 +77,7 @@ def may_start(session: Session, candidate: User, endorsement: Endorsement, now: 
     tier = tier_from_version(session.get(TierVersion, previous.form.tier_version_id))
     earliest = (previous.submitted_at or previous.deadline) + timedelta(days=tier.resit_wait_days)
     if now < earliest:
-        raise SittingRefused("resit_wait", f"You can take this test again from {earliest:%d %B %Y}.")
+        raise SittingRefused("resit_wait", f"You can take this test again from {uk_date(earliest):%-d %B %Y}.")
 
 
 def start_sitting(session: Session, candidate: User, endorsement: Endorsement, now: datetime,

@@ -162,6 +162,21 @@ def test_the_certificate_pdf_is_linked_only_once_that_page_exists(app, signed_in
     assert ("Download the certificate" in page) == ("certificates.pdf" in app.view_functions)
 
 
+def test_the_staff_page_links_the_pdf_and_the_credential_and_both_download(app, signed_in, session, org, employer):
+    endorsement = staff_in_state(session, org, employer, "passed")
+    page = signed_in.get(f"/employer/staff/{endorsement.id}").get_data(as_text=True)
+    links = re.findall(r'href="(/certificates/[^"]+)"', page)
+    assert any(link.endswith(".pdf") for link in links) and any(link.endswith("credential.jwt") for link in links)
+    for link in links:
+        assert signed_in.get(link).status_code == 200, link
+
+
+def test_a_revoked_certificate_offers_no_credential(signed_in, session, org, employer):
+    endorsement = staff_in_state(session, org, employer, "revoked")
+    page = signed_in.get(f"/employer/staff/{endorsement.id}").get_data(as_text=True)
+    assert "Download the certificate" in page and "credential.jwt" not in page
+
+
 # -- the candidate's consent -----------------------------------------------------------------
 def share(client, choice):
     return client.post("/account/sharing", data={"share": choice, "csrf_token": csrf_token(client, "/account")})

@@ -465,7 +465,8 @@ def test_a_folder_that_cannot_be_listed(tmp_path, monkeypatch):
 
 # -- keys, rubric fields and warnings ------------------------------------------------------
 def test_a_multiple_key_that_is_not_an_option(tmp_path):
-    root, path = edit(tmp_path, "    key:\n    - a\n    - b\n    select: 2\n", "    key:\n    - a\n    - z\n    select: 2\n")
+    root, path = edit(tmp_path, "    key:\n    - a\n    - b\n    select: 2\n",
+                      "    key:\n    - a\n    - z\n    select: 2\n")
     assert f"bank/practitioner/p-one.yaml:{line_of(path, '- z')}: key 'z' is not one of the options" \
            in problems_of(root)
 

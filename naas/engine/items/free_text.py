@@ -55,7 +55,8 @@ class FreeText(ItemType):
                 continue
             for field in entry:
                 if field not in CRITERION_FIELDS:
-                    problems.append(SpecProblem(where + (field,), unknown_field(field, CRITERION_FIELDS, "a rubric entry")))
+                    message = unknown_field(field, CRITERION_FIELDS, "a rubric entry")
+                    problems.append(SpecProblem(where + (field,), message))
             if not isinstance(entry.get("criterion"), str) or not entry.get("criterion", "").strip():
                 problems.append(SpecProblem(where, "missing required field 'criterion'"))
             marks = entry.get("marks")

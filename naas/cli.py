@@ -202,7 +202,7 @@ def org_create(name: str, kind: str) -> None:
 
     try:
         # the admin pages' service: the same tidying of the name, the same audit record
-        org = create_organisation(db.session, name, kind, actor_id=None, now=db.utcnow())
+        org = create_organisation(db.session, name, kind, actor_id=None, now=db.utcnow(), detail=cli_origin())
     except Refused as exc:
         db.session.rollback()
         fail(exc.message)

@@ -267,7 +267,8 @@ def test_org_and_user_create_are_audited_as_done_from_the_command_line(naas, app
     naas("user", "create", "--email", "Boss@Eastham.gov.uk", "--name", "Jo Boss", "--role", "employer",
          "--org", "Eastham Council")
     (org, user) = audit_records(app_config["NAAS_DATABASE_URL"])
-    assert org[:2] == ("organisation.create", None) and org[3] == {"name": "Eastham Council", "kind": "trust"}
+    assert org[:2] == ("organisation.create", None)
+    assert org[3] == {"name": "Eastham Council", "kind": "trust", "via": "cli", "os_user": getpass.getuser()}
     assert user[:2] == ("account.create", None)
     assert user[3] == {"roles": ["employer"], "organisation_id": int(org[2]), "via": "cli",
                        "os_user": getpass.getuser()}

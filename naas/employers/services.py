@@ -224,7 +224,9 @@ def set_profile_sharing(session: Session, candidate: User, share: bool, now: dat
 
 
 # -- organisations and employer users (admins) ----------------------------------------------
-def create_organisation(session: Session, name: str, kind: str, actor_id: int | None, now: datetime) -> Organisation:
+def create_organisation(session: Session, name: str, kind: str, actor_id: int | None, now: datetime,
+                        detail: dict[str, str] | None = None) -> Organisation:
+    """`detail` goes into the audit record too (a command says it came from the command line)."""
     name = " ".join(name.split())
     if not name:
         raise Refused("Enter the organisation's name.", "name")
@@ -236,7 +238,7 @@ def create_organisation(session: Session, name: str, kind: str, actor_id: int | 
     session.add(organisation)
     session.flush()
     audit.record(session, action="organisation.create", subject_type="organisation", subject_id=organisation.id,
-                 actor_id=actor_id, now=now, data={"name": name, "kind": kind})
+                 actor_id=actor_id, now=now, data={"name": name, "kind": kind, **(detail or {})})
     return organisation
 
 

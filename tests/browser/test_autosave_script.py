@@ -8,20 +8,14 @@ from sqlalchemy import select, update
 from naas import db
 from naas.models import Response
 
-from .conftest import sign_in
-from .test_sitting import endorsed_candidate
-from ..helpers import PASSWORD
+from .test_sitting import start_a_sitting
 
 pytestmark = pytest.mark.browser
 
 
 def first_choice_question(page, live_app):
     """Signed in, started, on the first stage: its first single or multiple choice question."""
-    endorsed_candidate(live_app.app)
-    sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
-    page.get_by_role("link", name="Start the test").click()
-    page.get_by_role("button", name="Start the test now").click()
-    page.wait_for_url("**/stages/0")
+    start_a_sitting(live_app, page)
     return page.locator(".question[data-type=single], .question[data-type=multiple]").first
 
 

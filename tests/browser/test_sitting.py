@@ -29,6 +29,16 @@ def endorsed_candidate(app):
         return candidate.id
 
 
+def start_a_sitting(live_app, page) -> int:
+    """An endorsed candidate signs in and starts their test: on the first stage; the sitting's id."""
+    endorsed_candidate(live_app.app)
+    sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
+    page.get_by_role("link", name="Start the test").click()
+    page.get_by_role("button", name="Start the test now").click()
+    page.wait_for_url("**/stages/0")
+    return int(page.url.split("/sittings/")[1].split("/")[0])
+
+
 def saved_answers(app, sitting_id):
     with app.app_context():
         return {r.form_item_id: r.answer for r in db.session.scalars(
@@ -36,12 +46,7 @@ def saved_answers(app, sitting_id):
 
 
 def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expect):
-    endorsed_candidate(live_app.app)
-    sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
-    page.get_by_role("link", name="Start the test").click()
-    page.get_by_role("button", name="Start the test now").click()
-    page.wait_for_url("**/stages/0")
-    sitting_id = int(page.url.split("/sittings/")[1].split("/")[0])
+    sitting_id = start_a_sitting(live_app, page)
 
     # answer the first choice question with the keyboard alone: focus its first option, choose it with space
     # (every scenario's first stage has a single or multiple item; which comes first depends on the form)
@@ -84,11 +89,7 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expe
 
 
 def test_the_time_left_is_announced_politely_without_moving_focus(live_app, page, expect):
-    endorsed_candidate(live_app.app)
-    sign_in(page, live_app.url, "cand@browser.test", PASSWORD)
-    page.get_by_role("link", name="Start the test").click()
-    page.get_by_role("button", name="Start the test now").click()
-    page.wait_for_url("**/stages/0")
+    start_a_sitting(live_app, page)
     with live_app.app.app_context():  # the test has run for a while: 5 minutes and 4 seconds are left
         sitting = db.session.scalar(select(Sitting))
         sitting.deadline = datetime.now(UTC) + timedelta(minutes=5, seconds=4)

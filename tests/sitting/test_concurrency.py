@@ -78,10 +78,7 @@ def test_two_tabs_on_the_same_stage_cannot_overwrite_each_others_newer_answer(ap
 # in a thread, waits until that thread is blocked on the sitting's row, and only then commits:
 # the interleaving is forced, not hoped for. SQLite serialises writers, so it cannot interleave.
 
-@pytest.fixture
-def on_postgres(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite serialises writers: these races need two connections writing at once")
+postgres_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 @pytest.fixture
@@ -157,7 +154,8 @@ def result_of(session, sitting_id):
     return session.scalar(select(Result).where(Result.sitting_id == sitting_id))
 
 
-def test_a_submit_waits_for_a_save_in_flight_and_scores_it(app, on_postgres, session, sessions, candidate,
+@postgres_only
+def test_a_submit_waits_for_a_save_in_flight_and_scores_it(app, session, sessions, candidate,
                                                              endorsement):
     sitting_id = started(session, candidate, endorsement).id
     saver = sessions()
@@ -171,7 +169,8 @@ def test_a_submit_waits_for_a_save_in_flight_and_scores_it(app, on_postgres, ses
     assert result_of(session, sitting_id).total == 1
 
 
-def test_a_save_that_arrives_while_a_submit_is_in_flight_is_refused_as_finished(app, on_postgres, session, sessions,
+@postgres_only
+def test_a_save_that_arrives_while_a_submit_is_in_flight_is_refused_as_finished(app, session, sessions,
                                                                                 candidate, endorsement):
     sitting_id = started(session, candidate, endorsement).id
     submitter = sessions()
@@ -188,7 +187,8 @@ def test_a_save_that_arrives_while_a_submit_is_in_flight_is_refused_as_finished(
     assert result_of(session, sitting_id).total == 0
 
 
-def test_of_two_submits_at_once_one_scores_and_the_other_is_refused_as_finished(app, on_postgres, session, sessions,
+@postgres_only
+def test_of_two_submits_at_once_one_scores_and_the_other_is_refused_as_finished(app, session, sessions,
                                                                                candidate, endorsement):
     sitting_id = started(session, candidate, endorsement).id
     first = sessions()
@@ -203,8 +203,9 @@ def test_of_two_submits_at_once_one_scores_and_the_other_is_refused_as_finished(
     assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.submit")).all()) == 1
 
 
+@postgres_only
 def test_a_page_opened_after_the_deadline_while_another_request_submits_shows_the_submitted_test(
-        app, on_postgres, signed_in, session, sessions, candidate, endorsement, clock):
+        app, signed_in, session, sessions, candidate, endorsement, clock):
     sitting_id = started(session, candidate, endorsement).id
     clock.advance(minutes=61)
     first = sessions()
@@ -216,8 +217,9 @@ def test_a_page_opened_after_the_deadline_while_another_request_submits_shows_th
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}/submitted")
 
 
+@postgres_only
 def test_an_autosave_after_the_deadline_while_another_request_submits_is_refused_as_time_up(
-        app, on_postgres, signed_in, session, sessions, candidate, endorsement, clock):
+        app, signed_in, session, sessions, candidate, endorsement, clock):
     sitting_id = started(session, candidate, endorsement).id
     items, _ = page_items(signed_in, sitting_id, 0)
     token = csrf_token(signed_in, "/dashboard")
@@ -231,7 +233,8 @@ def test_an_autosave_after_the_deadline_while_another_request_submits_is_refused
     assert reply.status_code == 410 and reply.get_json()["error"] == "time_up"
 
 
-def test_a_second_submit_from_another_tab_lands_on_the_submitted_page(app, on_postgres, signed_in, session, sessions,
+@postgres_only
+def test_a_second_submit_from_another_tab_lands_on_the_submitted_page(app, signed_in, session, sessions,
                                                                       candidate, endorsement):
     sitting_id = started(session, candidate, endorsement).id
     token = csrf_token(signed_in, "/dashboard")
@@ -245,8 +248,9 @@ def test_a_second_submit_from_another_tab_lands_on_the_submitted_page(app, on_po
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}/submitted")
 
 
+@postgres_only
 def test_continue_from_a_second_tab_after_the_first_moved_on_lands_on_the_next_stage(
-        app, on_postgres, signed_in, session, sessions, candidate, endorsement):
+        app, signed_in, session, sessions, candidate, endorsement):
     sitting_id = started(session, candidate, endorsement).id
     items, _ = page_items(signed_in, sitting_id, 0)
     token = csrf_token(signed_in, "/dashboard")
@@ -264,8 +268,9 @@ def test_continue_from_a_second_tab_after_the_first_moved_on_lands_on_the_next_s
     assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.move_on")).all()) == 1
 
 
+@postgres_only
 def test_expiring_overdue_sittings_skips_one_submitted_meanwhile_and_submits_the_rest(
-        app, on_postgres, session, sessions, candidate, endorsement, org, employer):
+        app, session, sessions, candidate, endorsement, org, employer):
     other = make_user(session, "candidate", org=org)
     first_id = started(session, candidate, endorsement).id
     second_id = started(session, other, endorse(session, other, org, employer)).id
@@ -280,7 +285,8 @@ def test_expiring_overdue_sittings_skips_one_submitted_meanwhile_and_submits_the
     assert {session.get(Sitting, i).status for i in (first_id, second_id)} == {"submitted"}
 
 
-def test_a_start_racing_another_lands_the_candidate_in_the_one_open_sitting(app, on_postgres, signed_in, session,
+@postgres_only
+def test_a_start_racing_another_lands_the_candidate_in_the_one_open_sitting(app, signed_in, session,
                                                                             sessions, candidate, endorsement):
     first = sessions()
     sitting_id = services.start_sitting(first, first.get(type(candidate), candidate.id),

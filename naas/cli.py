@@ -296,7 +296,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default=True, type=int)
 def serve(bind: str, workers: int) -> None:
-    build_app()  # fail here, once, with a clear message, rather than in every worker
+    app = build_app()  # fail here, once, with a clear message, rather than in every worker
+
+    @with_app()
+    def reachable() -> None:  # and the database too, and migrated: not in each worker's first request
+        from .models import User
+
+        db.session.execute(select(User.id).limit(1))
+
+    with app.app_context():
+        reachable()
+    app.extensions["naas.engine"].dispose()  # the workers make their own connections
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
                                "--access-logfile", "-", "naas.wsgi:app"])
 

@@ -223,6 +223,16 @@ def test_serve_with_a_bad_database_url_is_one_clear_line(naas, url, message):
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message)
 
 
+@pytest.mark.parametrize("url, message", [
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", "Error: cannot reach the database"),
+    ("sqlite:///{tmp}/empty.sqlite3", "Error: the database"),  # there, but never migrated
+])
+def test_serve_refuses_a_database_it_cannot_use_before_starting_workers(naas, tmp_path, url, message):
+    result = naas("serve", NAAS_DATABASE_URL=url.format(tmp=tmp_path), NAAS_SIGNING_KEY=TEST_SIGNING_KEY)
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "gunicorn" not in result.stderr.lower()
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message)
+
+
 def test_the_wsgi_app_without_a_secret_key_stops_with_one_clear_line(tmp_path):
     env = {**os.environ, "NAAS_ENV": "production", "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
     env.pop("NAAS_SECRET_KEY", None)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from naas import audit
@@ -150,9 +151,10 @@ class Lookup:
         return status_of(self.certificate, today) if self.certificate else None
 
 
-def look_up(session: Session, text: str) -> Lookup:
+def look_up(session: Session | Connection, text: str) -> Lookup:
     """One query of one table for a verification: the certificate, and whether its stored
-    record still carries its signature."""
+    record still carries its signature. The public checks pass a connection of their own
+    (db.reading()); the admin and employer pages their request's session."""
     try:
         number = parse_number(text)
     except NumberError as exc:

@@ -62,7 +62,8 @@ def verify_form():
     if "number" not in request.args:
         return render_template("certificates/verify_form.html", form=form)
     if form.validate():
-        found = services.look_up(db.session, form.number.data)
+        with db.reading() as connection:
+            found = services.look_up(connection, form.number.data)
         if found.outcome in ("found", "unknown"):
             return redirect(url_for("certificates.verify", number=found.number))
         form.number.errors.append(MALFORMED if found.outcome == "malformed" else TYPO)
@@ -74,7 +75,8 @@ def verify_form():
 @verify_limit
 @public
 def verify(number: str):
-    found = services.look_up(db.session, number)
+    with db.reading() as connection:
+        found = services.look_up(connection, number)
     if found.outcome == "found" and number != found.number:
         return redirect(url_for("certificates.verify", number=found.number), 301)
     if found.outcome != "found":
@@ -90,7 +92,8 @@ def verify(number: str):
 @verify_limit
 @public
 def api(number: str):
-    found = services.look_up(db.session, number)
+    with db.reading() as connection:
+        found = services.look_up(connection, number)
     if found.outcome != "found":
         message = {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
         response = jsonify(error=found.outcome if found.outcome != "unknown" else "not_found", message=message)

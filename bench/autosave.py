@@ -39,6 +39,7 @@ from naas.auth.services import hash_password  # noqa: E402
 from naas.bank import check_bank  # noqa: E402
 from naas.bank_store import store_bank  # noqa: E402
 from naas.config import BUNDLED_BANK  # noqa: E402
+from naas.certificates.signing import new_key_text  # noqa: E402
 from naas.migrate import upgrade  # noqa: E402
 from naas.models import (  # noqa: E402
     CandidateProfile, Endorsement, FormItem, ItemVersion, Organisation, Response, User, UserRole,
@@ -245,7 +246,8 @@ def main() -> None:
         print(f"Setting up {args.candidates} candidates in {name} ...", flush=True)
         people = set_up(url, args.candidates)
         port = free_port()
-        env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url}
+        env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url,
+               "NAAS_SIGNING_KEY": new_key_text()}  # production needs one; no certificate is issued here
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
                                    "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "naas.wsgi:app"],
                                   env=env, cwd=ROOT)

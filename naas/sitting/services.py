@@ -11,15 +11,16 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, aliased, defer
 
 from naas import audit
 from naas.auth.services import find_user, normalise_registration
 from naas.bank import Scenario, Tier
 from naas.bank_store import current_tier_version, live_scenario_versions, scenario_from_version, tier_from_version
 from naas.certificates.services import uk_date
+from naas.db import JSONType, UTCDateTime
 from naas.engine.forms import CannotAssemble, FormPlan, assemble
 from naas.engine.items import InvalidResponse, ItemType
 from naas.engine.results import Outcome, ScoredItem, outcome
@@ -171,12 +172,7 @@ class LoadedForm:
 def load_form(session: Session, form: TestForm) -> LoadedForm:
     """Rebuild a form's items from the versions it pinned, never from the current bank."""
     tier = tier_from_version(session.get(TierVersion, form.tier_version_id))
-    rows = session.execute(
-        select(FormItem, ItemVersion, ScenarioVersion)
-        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
-        .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
-        .options(defer(ScenarioVersion.spec))  # read only when not already built in this process
-        .where(FormItem.form_id == form.id).order_by(FormItem.position)).all()
+    rows = session.execute(_item_query().where(FormItem.form_id == form.id).order_by(FormItem.position)).all()
     scenarios: dict[int, Scenario] = {}
     items = []
     pages: dict[int, tuple[Scenario, int]] = {}
@@ -190,21 +186,71 @@ def load_form(session: Session, form: TestForm) -> LoadedForm:
     return LoadedForm(tier, tuple(items), tuple(pages[p] for p in sorted(pages)))
 
 
-def load_form_item(session: Session, form_id: int, form_item_id: int) -> LoadedItem | None:
-    """One item of a form, for a save: the same as load_form's entry, without the rest."""
-    row = session.execute(
-        select(FormItem, ItemVersion, ScenarioVersion)
-        .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
-        .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
-        .options(defer(ScenarioVersion.spec))
-        .where(FormItem.form_id == form_id, FormItem.id == form_item_id)).first()
+def load_for_save(session: Session, sitting_id: int, candidate_id: int,
+                  form_item_id: int) -> tuple[Sitting, LoadedItem] | None:
+    """The candidate's sitting and one item of its form, for an autosave, in one statement;
+    None if either is not theirs.
+
+    The sitting's row is share-locked until the save commits, so that a submit (which updates
+    the row) either waits for the save and scores it, or goes first and the save sees the
+    sitting submitted: an acknowledged save is always in the result. Saves do not wait for
+    each other. SQLite ignores the lock: it serialises writers, and save_answer's update
+    checks the sitting as it is when the save writes."""
+    row = session.execute(_SAVE_TARGET, {"sitting_id": sitting_id, "candidate_id": candidate_id,
+                                         "form_item_id": form_item_id}).first()
     if row is None:
         return None
-    form_item, item_version, scenario_version = row
+    sitting, *item_row = row
+    return sitting, _loaded_item(*item_row)
+
+
+def _item_query(*first: Any):
+    return (select(*first, FormItem, ItemVersion, ScenarioVersion)
+            .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+            .join(ScenarioVersion, ScenarioVersion.id == FormItem.scenario_version_id)
+            .options(defer(ScenarioVersion.spec)))  # read only when not already built in this process
+
+
+def _loaded_item(form_item: FormItem, item_version: ItemVersion, scenario_version: ScenarioVersion) -> LoadedItem:
     scenario = scenario_from_version(scenario_version)
     stage = scenario.stages[item_version.stage_index]
     item = next(i for i in stage.items if i.id == item_version.item_id)
     return LoadedItem(form_item, item, scenario, item_version.stage_index, form_item.position + 1)
+
+
+# Built once: a save is the busiest request of a sitting, and a statement built per call costs
+# more to build than to run.
+_SAVE_TARGET = (
+    _item_query(Sitting).join(Sitting, Sitting.form_id == FormItem.form_id)
+    .where(Sitting.id == bindparam("sitting_id"), Sitting.candidate_id == bindparam("candidate_id"),
+           FormItem.id == bindparam("form_item_id"))
+    .with_for_update(read=True, of=Sitting).execution_options(populate_existing=True))
+
+
+def _newest_step(column: Any) -> Any:
+    answered = aliased(Response)
+    return (select(column).join(answered, answered.id == ResponseStep.response_id)
+            .where(answered.sitting_id == bindparam("of_sitting"), answered.form_item_id == bindparam("of_item"))
+            .order_by(ResponseStep.id.desc()).limit(1).scalar_subquery())
+
+
+# The compare-and-set of a save: client_seq must go up, and the sitting must be open on the
+# item's stage before its deadline.
+_SAVE = (
+    update(Response.__table__)
+    .where(Response.sitting_id == bindparam("of_sitting"), Response.form_item_id == bindparam("of_item"),
+           Response.client_seq < bindparam("new_seq"),
+           exists().where(Sitting.id == bindparam("of_sitting"), Sitting.status == "in_progress",
+                          Sitting.current_stage == bindparam("stage"), Sitting.deadline > bindparam("now")))
+    .values(answer=bindparam("new_answer", type_=JSONType), client_seq=bindparam("new_seq"),
+            saved_at=bindparam("saved_at", type_=UTCDateTime)))
+# On PostgreSQL the history's newest step comes back with the update, in the same statement.
+# (SQLAlchemy writes SQLite's RETURNING without table names, which a subquery cannot have.)
+_SAVE_RETURNING_NEWEST = _SAVE.returning(Response.id, _newest_step(ResponseStep.id),
+                                         _newest_step(ResponseStep.answer))
+_SAVE_RETURNING_ID = _SAVE.returning(Response.id)
+_NEWEST_STEP = select(_newest_step(ResponseStep.id), _newest_step(ResponseStep.answer))
+_ADD_STEP = insert(ResponseStep.__table__)
 
 
 def responses_of(session: Session, sitting: Sitting) -> dict[int, Response]:
@@ -233,6 +279,8 @@ def save_answer(session: Session, sitting: Sitting, loaded: LoadedItem, raw: Any
                 now: datetime, source: str) -> SaveOutcome:
     """Save one answer if it is newer than the one stored.
 
+    The caller holds the sitting's row: share-locked by load_for_save for an autosave, locked
+    for update by a page post. So a submit cannot slip in between this save and its commit.
     The update is a compare-and-set in one statement (client_seq must go up, the sitting
     must be open on this item's stage before its deadline), so a replayed, stale or racing
     save can never overwrite a newer answer, on SQLite as on PostgreSQL.
@@ -248,29 +296,25 @@ def save_answer(session: Session, sitting: Sitting, loaded: LoadedItem, raw: Any
         raise SittingRefused("invalid", f"Question {loaded.number}: {exc}") from None
     if not isinstance(client_seq, int) or isinstance(client_seq, bool) or not 0 < client_seq < 2**62:
         raise SittingRefused("invalid", "The save had no valid sequence number.")
-    open_on_stage = and_(Sitting.id == sitting.id, Sitting.status == "in_progress",
-                         Sitting.current_stage == loaded.form_item.stage_number, Sitting.deadline > now)
-    # The sitting's row stays share-locked until this save commits, so a submit (which updates
-    # the row) either waits for the save and scores it, or goes first and this save is refused:
-    # an acknowledged save is always in the result. SQLite ignores the lock: it serialises writers,
-    # and the check inside the update below sees the sitting as it is when this save writes.
-    if session.scalar(select(Sitting.id).where(open_on_stage).with_for_update(read=True)) is None:
-        return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
-    sitting_open = exists().where(open_on_stage)
-    changed = session.execute(
-        update(Response)
-        .where(Response.sitting_id == sitting.id, Response.form_item_id == loaded.form_item.id,
-               Response.client_seq < client_seq, sitting_open)
-        .values(answer=answer, client_seq=client_seq, saved_at=now)
-        .returning(Response.id)).scalar()
+    # Core, not the ORM: no object of this response is needed, and the ORM's bookkeeping would
+    # double the cost of the busiest request.
+    connection = session.connection()
+    params = {"of_sitting": sitting.id, "of_item": loaded.form_item.id, "stage": loaded.form_item.stage_number,
+              "now": now, "new_seq": client_seq, "new_answer": answer, "saved_at": now}
+    if connection.dialect.name == "postgresql":
+        changed = connection.execute(_SAVE_RETURNING_NEWEST, params).first()
+    else:
+        changed = connection.execute(_SAVE_RETURNING_ID, params).first()
+        changed = changed and (changed[0], *connection.execute(_NEWEST_STEP, params).one())
     if changed is None:
         return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
-    last_step = session.scalar(select(ResponseStep).where(ResponseStep.response_id == changed)
-                               .order_by(ResponseStep.id.desc()).limit(1))
-    if last_step is None or last_step.answer != answer:  # history only of real changes
-        session.add(ResponseStep(response_id=changed, answer=answer, client_seq=client_seq, saved_at=now,
-                                 source=source))
-    session.flush()
+    response_id, last_step_id, last_answer = changed
+    if last_step_id is None or last_answer != answer:  # history only of real changes
+        connection.execute(_ADD_STEP, {"response_id": response_id, "answer": answer, "client_seq": client_seq,
+                                       "saved_at": now, "source": source})
+    stale = session.identity_map.get(session.identity_key(Response, response_id))
+    if stale is not None:
+        session.expire(stale)  # loaded earlier in this session: read it afresh next time
     return SaveOutcome("saved", client_seq, now)
 
 

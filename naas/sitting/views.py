@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
 
 from naas import db
 from naas.auth import roles_required
@@ -39,6 +40,16 @@ def _own_sitting(sitting_id: int, now: datetime, for_change: bool = False) -> Si
     if services.submit_if_overdue(db.session, sitting, now):
         db.session.commit()
     return sitting
+
+
+def _own_sitting_or_json_404(sitting_id: int, now: datetime) -> Sitting:
+    """_own_sitting for the autosave endpoint, whose client reads JSON."""
+    try:
+        return _own_sitting(sitting_id, now, for_change=True)
+    except NotFound:
+        response = jsonify(error="not_found", message="There is no such test.")
+        response.status_code = 404
+        abort(response)
 
 
 @bp.route("/start/<int:endorsement_id>", methods=["GET", "POST"])
@@ -169,17 +180,21 @@ def raise_page_refusal(sitting: Sitting, exc: SittingRefused):
 def autosave(sitting_id: int):
     """Save one answer as it changes: {"item": id, "answer": ..., "seq": n}. Idempotent."""
     now = utcnow()
-    sitting = db.session.get(Sitting, sitting_id)
-    if sitting is None or sitting.candidate_id != current_user.id:
-        return jsonify(error="not_found", message="There is no such test."), 404
-    if services.submit_if_overdue(db.session, sitting, now):
-        db.session.commit()
     payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("item"), int):
+    item_id = payload.get("item") if isinstance(payload, dict) else None
+    if not isinstance(item_id, int) or isinstance(item_id, bool):
+        _own_sitting_or_json_404(sitting_id, now)
         return jsonify(error="invalid", message="The save was not understood."), 400
-    loaded = services.load_form_item(db.session, sitting.form_id, payload["item"])
-    if loaded is None:
+    found = services.load_for_save(db.session, sitting_id, current_user.id, item_id)
+    if found is None:
+        _own_sitting_or_json_404(sitting_id, now)
         return jsonify(error="not_found", message="There is no such question in this test."), 404
+    sitting, loaded = found
+    if sitting.status == "in_progress" and now >= sitting.deadline:
+        # Let go of the share lock first: the submit updates the row, and two saves that each
+        # held the lock while waiting for the other's would deadlock.
+        db.session.rollback()
+        sitting = _own_sitting_or_json_404(sitting_id, now)
     try:
         saved = services.save_answer(db.session, sitting, loaded, payload.get("answer"), payload.get("seq"), now,
                                      source="autosave")

@@ -144,9 +144,11 @@ def started(session, candidate, endorsement):
 
 
 def first_item(session, sitting_id):
-    """The first question of the first stage: a single choice whose key is `a`, worth one mark."""
+    """The sitting, share-locked as an autosave takes it, and the first question of its first
+    stage: a single choice whose key is `a`, worth one mark."""
     sitting = session.get(Sitting, sitting_id)
-    return sitting, services.load_form(session, sitting.form).page_items(0)[0]
+    entry = services.load_form(session, sitting.form).page_items(0)[0]
+    return services.load_for_save(session, sitting_id, sitting.candidate_id, entry.form_item.id)
 
 
 def result_of(session, sitting_id):

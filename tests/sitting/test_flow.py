@@ -100,6 +100,30 @@ def test_autosave_is_idempotent_and_never_lets_a_stale_save_win(signed_in, sessi
     assert history == ["b", "a"]  # a step only for a real change
 
 
+def test_saving_the_same_answer_again_moves_the_sequence_on_without_a_history_step(signed_in, session,
+                                                                                  endorsement):
+    sitting_id = start(signed_in, endorsement)
+    single = next(iter(page_items(signed_in, sitting_id, 0)[0]))
+    token = csrf_token(signed_in, "/dashboard")
+    for seq, answer in ((1, "b"), (2, "b"), (3, "c"), (4, "c"), (5, "b")):
+        assert autosave(signed_in, sitting_id, single, answer, seq, token).get_json()["status"] == "saved"
+    response = stored(session, sitting_id)[single]
+    assert (response.answer, response.client_seq) == ("b", 5)
+    history = session.scalars(select(ResponseStep.client_seq).where(ResponseStep.response_id == response.id)
+                              .order_by(ResponseStep.id)).all()
+    assert history == [1, 3, 5]
+
+
+def test_a_response_read_earlier_in_the_same_session_is_read_afresh_after_a_save(signed_in, session, endorsement):
+    sitting_id = start(signed_in, endorsement)
+    sitting = session.get(Sitting, sitting_id)
+    entry = services.load_form(session, sitting.form).page_items(0)[0]
+    assert services.responses_of(session, sitting)[entry.form_item.id].answer is None
+    sitting, entry = services.load_for_save(session, sitting_id, sitting.candidate_id, entry.form_item.id)
+    services.save_answer(session, sitting, entry, "b", 1, START + timedelta(minutes=1), source="page")
+    assert services.responses_of(session, sitting)[entry.form_item.id].answer == "b"
+
+
 def test_autosave_refuses_bad_input_clearly(signed_in, endorsement):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
@@ -109,7 +133,14 @@ def test_autosave_refuses_bad_input_clearly(signed_in, endorsement):
     assert autosave(signed_in, sitting_id, multiple, ["a", "b", "c"], 1, token).get_json()["message"] \
         .endswith("choose at most 2 options")
     assert autosave(signed_in, sitting_id, single, "a", 0, token).status_code == 422
-    assert autosave(signed_in, sitting_id, 999999, "a", 1, token).status_code == 404
+    assert autosave(signed_in, sitting_id, 999999, "a", 1, token).get_json()["message"] == \
+        "There is no such question in this test."
+    not_understood = signed_in.post(f"/sittings/{sitting_id}/answers", data="{not json",
+                                    headers={"Content-Type": "application/json", "X-CSRFToken": token})
+    assert not_understood.status_code == 400 and not_understood.get_json()["error"] == "invalid"
+    for item in (None, "1", True, 1.0):
+        reply = autosave(signed_in, sitting_id, item, "a", 1, token)
+        assert reply.status_code == 400 and reply.get_json()["error"] == "invalid", item
     no_csrf = signed_in.post(f"/sittings/{sitting_id}/answers", json={"item": single, "answer": "a", "seq": 1})
     assert no_csrf.status_code == 400
 
@@ -122,7 +153,8 @@ def test_a_later_stage_item_cannot_be_saved_before_it_is_reached(signed_in, endo
     assert reply.status_code == 423 and reply.get_json()["error"] == "not_reached"
 
 
-def test_another_candidates_sitting_does_not_exist_for_them(signed_in, session, org, employer, client, app):
+def test_another_candidates_sitting_does_not_exist_for_them(signed_in, session, org, employer, client, app,
+                                                          endorsement):
     other = make_user(session, "candidate", org=org)
     other_endorsement = endorse(session, other, org, employer)
     other_client = app.test_client()
@@ -133,7 +165,14 @@ def test_another_candidates_sitting_does_not_exist_for_them(signed_in, session, 
                  f"/sittings/start/{other_endorsement.id}"):
         assert signed_in.get(path).status_code == 404, path
     items, _ = page_items(other_client, sitting_id, 0)
-    assert autosave(signed_in, sitting_id, next(iter(items)), "a", 1).status_code == 404
+    their_item = next(iter(items))
+    for item in (their_item, "not an item"):
+        reply = autosave(signed_in, sitting_id, item, "a", 1)
+        assert (reply.status_code, reply.get_json()["message"]) == (404, "There is no such test."), item
+    own_sitting = start(signed_in, endorsement)
+    reply = autosave(signed_in, own_sitting, their_item, "a", 1)  # their question, in my test
+    assert (reply.status_code, reply.get_json()["message"]) == (404, "There is no such question in this test.")
+    assert stored(session, sitting_id)[their_item].answer is None
 
 
 def test_only_an_endorsed_candidate_can_start(signed_in, session, endorsement):

@@ -5,6 +5,7 @@ response below 400), so a failed request rolls back whole.
 """
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,8 +14,10 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from psycopg.pq import ConnStatus
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -89,7 +92,32 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10)
+
+    @event.listens_for(engine, "checkout")
+    def _still_connected(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if _hung_up(dbapi_connection):
+            raise DisconnectionError("the database closed this connection")  # the pool connects afresh
+
+    return engine
+
+
+def _hung_up(dbapi_connection: Any) -> bool:
+    """Whether the server has closed a pooled connection (a restart, a terminated backend, an
+    idle timeout), told without a round trip: a connection resting in the pool has nothing to
+    read unless the server said goodbye, so a readable socket means it did. A ping (`SELECT 1`
+    before every checkout) would cost a round trip on every request.
+
+    Only a server that vanished without closing its sockets (a host lost mid-network) goes
+    unseen here, as it would by a ping that waits for its timeout; the request then fails and
+    the pool replaces the connection."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    if dbapi_connection.closed or pgconn.status != ConnStatus.OK:
+        return True
+    readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    return bool(readable)
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,9 @@ import re
 
 import pytest
 
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
 from naas import create_app
 from naas.auth import roles_required
 from naas.config import ConfigError
@@ -62,6 +65,24 @@ def test_healthz_reports_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_requests_carry_on_after_the_database_drops_every_connection(client, session, database_url):
+    """A database restart (or an idle timeout) closes the pooled connections: the next
+    requests must get fresh ones, not a 500."""
+    user = make_user(session, "candidate")
+    login(client, user.email)
+    assert client.get("/dashboard").status_code == 200  # the pool now holds a connection
+    outside = create_engine(database_url, poolclass=NullPool)
+    with outside.connect() as other:
+        ended = other.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
+    assert ended >= 1
+    for _ in range(3):
+        assert client.get("/dashboard").status_code == 200
+        assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
 
 
 def test_sign_in_and_out(client, session):

@@ -6,6 +6,10 @@ cannot hide its queueing). /healthz of the same app is requested alongside, in t
 run, as the baseline. At the end every acknowledged save is checked against the database.
 
     python bench/autosave.py [--candidates 2000] [--interval 15] [--seconds 60] [--workers 4]
+                             [--keep | --reuse DATABASE]
+
+Setting up 2,000 candidates takes minutes: --keep leaves the database (and the candidates'
+sessions, in bench/results/) for later runs to --reuse.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust). Run by hand; figures go to
 docs/performance.md.
@@ -99,23 +103,44 @@ def set_up(url: str, candidates: int) -> list[dict]:
 
 
 def signed_session(app, user) -> tuple[str, str]:
-    """A session cookie and CSRF token for `user`, as signing in would give them."""
+    """A session cookie and CSRF token for `user`, as signing in from the load generator would
+    give them (its address, no User-Agent: what Flask-Login's session protection checks)."""
     from flask import g
     from flask import session as flask_session
+    from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
-    with app.test_request_context("/"):
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         g.pop("csrf_token", None)  # Flask-WTF caches the token per app context
-        flask_session["_user_id"] = user.get_id()
-        flask_session["_fresh"] = True
+        login_user(user)
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(flask_session))
     return cookie, token
 
 
+def wait_until_serving(port: int, workers: int) -> None:
+    """Until the workers answer. gunicorn's master listens before its workers have loaded the
+    app (seconds), and a request sent then waits for them: that is start-up, not load."""
+    answered = 0
+    deadline = time.monotonic() + 120
+    while answered < 5 * workers:
+        if time.monotonic() > deadline:
+            raise SystemExit("the server did not start answering within 120 s")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            answered += connection.getresponse().status == 200
+            connection.close()
+        except OSError:
+            time.sleep(0.2)
+
+
 class Load:
-    def __init__(self, port: int, people: list[dict], interval: float, seconds: float, threads: int):
+    def __init__(self, port: int, people: list[dict], interval: float, seconds: float, threads: int,
+                 warmup: float):
         self.port, self.people, self.interval, self.seconds = port, people, interval, seconds
+        self.warmup = warmup
+        self.start = 0.0
         self.jobs: queue.Queue = queue.Queue()
         self.samples: dict[str, list[float]] = {"autosave": [], "healthz": []}
         self.errors: dict[str, int] = {"autosave": 0, "healthz": 0}
@@ -124,31 +149,35 @@ class Load:
         self.lock = threading.Lock()
         self.threads = threads
         self.seq: dict[tuple[int, int], int] = {}
+        # Sequence numbers start above any an earlier run on a reused database sent.
+        self.first_seq = int(time.time() * 1000)
 
-    def schedule(self, start: float) -> None:
+    def schedule(self) -> None:
+        """Every request's time, in seconds from the start: the warm-up, then the measured window."""
+        span = self.warmup + self.seconds
         rng = random.Random(1)
         events = []
         for index, person in enumerate(self.people):
             t = rng.uniform(0, self.interval)
-            while t < self.seconds:
+            while t < span:
                 events.append((t, "autosave", index))
                 t += self.interval
-        baseline_rate = len(events) / self.seconds / 10  # a tenth of the autosave rate
+        baseline_rate = len(events) / span / 10  # a tenth of the autosave rate
         t = 0.0
-        while t < self.seconds:
+        while t < span:
             events.append((t, "healthz", -1))
             t += 1 / baseline_rate
         events.sort()
-        self.total = len(events)
-        for at, kind, index in events:
-            self.jobs.put((start + at, kind, index))
+        for event in events:
+            self.jobs.put(event)
 
     def worker(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         rng = random.Random()
         while True:
             try:
-                due, kind, index = self.jobs.get_nowait()
+                at, kind, index = self.jobs.get_nowait()
+                due = self.start + at
             except queue.Empty:
                 return
             delay = due - time.perf_counter()
@@ -163,7 +192,7 @@ class Load:
                     person = self.people[index]
                     item = rng.choice(list(person["items"]))
                     with self.lock:
-                        seq = self.seq[(index, item)] = self.seq.get((index, item), 0) + 1
+                        seq = self.seq[(index, item)] = self.seq.get((index, item), self.first_seq) + 1
                     answer = person["items"][item][seq % len(person["items"][item])]
                     body = json.dumps({"item": item, "answer": answer, "seq": seq})
                     connection.request("POST", f"/sittings/{person['sitting']}/answers", body=body, headers={
@@ -190,20 +219,21 @@ class Load:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
                 ok, elapsed = False, 0.0
             with self.lock:
-                if ok:
+                if not ok:
+                    self.errors[kind] += 1  # in the warm-up too
+                elif at >= self.warmup:  # a warm-up request is sent and checked, not timed
                     self.samples[kind].append(elapsed * 1000)
-                else:
-                    self.errors[kind] += 1
 
     def run(self) -> float:
-        start = time.perf_counter() + 1.0
-        self.schedule(start)
+        """Send the schedule; the seconds the measured window took."""
+        self.schedule()  # before the clock starts: building it takes a while
         workers = [threading.Thread(target=self.worker) for _ in range(self.threads)]
+        self.start = time.perf_counter() + 1.0
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
-        return time.perf_counter() - start
+        return time.perf_counter() - self.start - self.warmup
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -233,34 +263,47 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=15.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class")
+    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--threads", type=int, default=64, help="client threads")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds of the same load first, sent but not timed (workers start cold)")
+    parser.add_argument("--keep", action="store_true", help="keep the database for --reuse")
+    parser.add_argument("--reuse", metavar="DATABASE", help="a database an earlier --keep run left")
     args = parser.parse_args()
 
-    name = f"naas_bench_{uuid.uuid4().hex[:8]}"
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    name = args.reuse or f"naas_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    people_file = out / f"autosave-people-{name}.json"
     server = None
+    if args.reuse:
+        people = [{**p, "items": {int(k): v for k, v in p["items"].items()}}
+                  for p in json.loads(people_file.read_text())]
+        args.candidates = len(people)
+    else:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        print(f"Setting up {args.candidates} candidates in {name} ...", flush=True)
-        people = set_up(url, args.candidates)
+        if not args.reuse:
+            print(f"Setting up {args.candidates} candidates in {name} ...", flush=True)
+            people = set_up(url, args.candidates)
+            if args.keep:
+                people_file.write_text(json.dumps(people))
         port = free_port()
         env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url,
                "NAAS_SIGNING_KEY": new_key_text()}  # production needs one; no certificate is issued here
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
+                                   "--worker-class", args.worker_class, "--threads", str(args.worker_threads),
                                    "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "naas.wsgi:app"],
                                   env=env, cwd=ROOT)
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1.0)
+        wait_until_serving(port, args.workers)
         print(f"Load: {args.candidates} candidates x one save per {args.interval:g} s "
-              f"= {args.candidates / args.interval:.0f} saves/s for {args.seconds:g} s", flush=True)
-        load = Load(port, people, args.interval, args.seconds, args.threads)
+              f"= {args.candidates / args.interval:.0f} saves/s for {args.warmup:g} s of warm-up, then "
+              f"{args.seconds:g} s measured", flush=True)
+        load = Load(port, people, args.interval, args.seconds, args.threads, args.warmup)
         elapsed = load.run()
         lost = lost_answers(url, load.acked)
         report = {
@@ -268,6 +311,9 @@ def main() -> None:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "command": " ".join(["python bench/autosave.py"] + sys.argv[1:]),
             "gunicorn_workers": args.workers,
+            "gunicorn_worker_class": args.worker_class,
+            "gunicorn_threads_per_worker": args.worker_threads,
+            "warmup_s": args.warmup,
             "elapsed_s": round(elapsed, 1),
             "acknowledged_answers_checked": len(load.acked),
             "lost_answers": lost,
@@ -283,13 +329,14 @@ def main() -> None:
             }
         report["p95_ratio_autosave_to_healthz"] = round(report["autosave"]["p95_ms"] / report["healthz"]["p95_ms"], 2)
         print(json.dumps(report, indent=2))
-        out = ROOT / "bench" / "results"
-        out.mkdir(exist_ok=True)
         (out / f"autosave-{report['date'][:19].replace(':', '')}.json").write_text(json.dumps(report, indent=2))
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+        if args.keep or args.reuse:
+            print(f"Kept the database: run again with --reuse {name}", flush=True)
+            return
         with admin.connect() as connection:
             connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                     "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})

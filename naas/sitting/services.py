@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, select, update
+from sqlalchemy import BigInteger, String, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -244,13 +244,32 @@ _SAVE = (
                           Sitting.current_stage == bindparam("stage"), Sitting.deadline > bindparam("now")))
     .values(answer=bindparam("new_answer", type_=JSONType), client_seq=bindparam("new_seq"),
             saved_at=bindparam("saved_at", type_=UTCDateTime)))
-# On PostgreSQL the history's newest step comes back with the update, in the same statement.
-# (SQLAlchemy writes SQLite's RETURNING without table names, which a subquery cannot have.)
-_SAVE_RETURNING_NEWEST = _SAVE.returning(Response.id, _newest_step(ResponseStep.id),
-                                         _newest_step(ResponseStep.answer))
 _SAVE_RETURNING_ID = _SAVE.returning(Response.id)
 _NEWEST_STEP = select(_newest_step(ResponseStep.id), _newest_step(ResponseStep.answer))
 _ADD_STEP = insert(ResponseStep.__table__)
+
+
+def _save_and_step() -> Any:
+    """PostgreSQL: the compare-and-set and the history's step in one statement (one round trip
+    instead of two). The step is added only where the answer differs from the newest step; both
+    parts see the history as it was before the statement."""
+    changed = _SAVE.returning(Response.id).cte("changed")
+    newest = aliased(ResponseStep)
+    newest_id = (select(func.max(newest.id)).where(newest.response_id == changed.c.id)
+                 .correlate_except(newest).scalar_subquery())
+    answer = bindparam("new_answer", type_=JSONType)
+    unchanged = exists().where(ResponseStep.id == newest_id, ResponseStep.answer.is_not_distinct_from(answer))
+    added = (
+        insert(ResponseStep.__table__)
+        .from_select(["response_id", "answer", "client_seq", "saved_at", "source"],
+                     select(changed.c.id, answer, bindparam("new_seq", type_=BigInteger),
+                            bindparam("saved_at", type_=UTCDateTime), bindparam("source", type_=String))
+                     .where(~unchanged))
+        .returning(ResponseStep.id).cte("added"))
+    return select(changed.c.id, select(func.count()).select_from(added).scalar_subquery())
+
+
+_SAVE_AND_STEP = _save_and_step()
 
 
 def responses_of(session: Session, sitting: Sitting) -> dict[int, Response]:
@@ -302,16 +321,19 @@ def save_answer(session: Session, sitting: Sitting, loaded: LoadedItem, raw: Any
     params = {"of_sitting": sitting.id, "of_item": loaded.form_item.id, "stage": loaded.form_item.stage_number,
               "now": now, "new_seq": client_seq, "new_answer": answer, "saved_at": now}
     if connection.dialect.name == "postgresql":
-        changed = connection.execute(_SAVE_RETURNING_NEWEST, params).first()
+        changed = connection.execute(_SAVE_AND_STEP, {**params, "source": source}).first()
+        if changed is None:
+            return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
+        response_id = changed[0]
     else:
         changed = connection.execute(_SAVE_RETURNING_ID, params).first()
-        changed = changed and (changed[0], *connection.execute(_NEWEST_STEP, params).one())
-    if changed is None:
-        return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
-    response_id, last_step_id, last_answer = changed
-    if last_step_id is None or last_answer != answer:  # history only of real changes
-        connection.execute(_ADD_STEP, {"response_id": response_id, "answer": answer, "client_seq": client_seq,
-                                       "saved_at": now, "source": source})
+        if changed is None:
+            return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
+        response_id = changed[0]
+        last_step_id, last_answer = connection.execute(_NEWEST_STEP, params).one()
+        if last_step_id is None or last_answer != answer:  # history only of real changes
+            connection.execute(_ADD_STEP, {"response_id": response_id, "answer": answer, "client_seq": client_seq,
+                                           "saved_at": now, "source": source})
     stale = session.identity_map.get(session.identity_key(Response, response_id))
     if stale is not None:
         session.expire(stale)  # loaded earlier in this session: read it afresh next time

@@ -48,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     login_manager.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "memory://")
     limiter.init_app(app)
+    _check_limits_only_where_declared(app)
 
     from . import auth, home, security
 
@@ -70,6 +71,17 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     from .cli import register_commands
     register_commands(app)
     return app
+
+
+def _check_limits_only_where_declared(app: Flask) -> None:
+    """Every rate limit here is declared on its view, whose decorator checks it. Flask-Limiter
+    also checks before every request, for limits set on the whole app or a blueprint: there
+    are none, and that check cost a fifth of a public certificate check and something on every
+    autosave. It stays if such a limit is ever configured."""
+    manager = limiter.limit_manager
+    if manager._default_limits or manager._application_limits or manager._blueprint_limits:
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def _instance_secret(instance: Path) -> str:

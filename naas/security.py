@@ -9,19 +9,23 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; frame-ancestors 'none'")
 
 
+HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+           ("Referrer-Policy", "same-origin"), ("Cross-Origin-Opener-Policy", "same-origin"),
+           ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+
+
 def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["NAAS_HTTPS"] or request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
+        headers = response.headers
+        present = {key.lower() for key in headers.keys()}
+        for key, value in HEADERS:
+            if key.lower() not in present:  # a view's own value wins
+                headers[key] = value
+        if "strict-transport-security" not in present and (app.config["NAAS_HTTPS"] or request.is_secure):
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if "cache-control" not in present and request.endpoint != "static":
+            headers["Cache-Control"] = "no-store"
         return response
 
     def _error(status: int, title: str, message: str):

@@ -81,7 +81,9 @@ def _check_limits_only_where_declared(app: Flask) -> None:
     manager = limiter.limit_manager
     if manager._default_limits or manager._application_limits or manager._blueprint_limits:
         return
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:  # absent where RATELIMIT_ENABLED is off
+        checks.remove(limiter._check_request_limit)
 
 
 def _instance_secret(instance: Path) -> str:

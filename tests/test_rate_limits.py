@@ -59,3 +59,17 @@ def test_certificate_checks_share_one_allowance_across_workers_through_redis(app
     assert redis_from_the_environment.keys("LIMITS*certificate-checks*")
     for app in (first, second):
         app.extensions["naas.engine"].dispose()
+
+
+
+def test_an_app_with_rate_limits_switched_off_starts_and_limits_nothing(app_config):
+    """RATELIMIT_ENABLED off (Flask-Limiter's own setting) leaves no before-request check to
+    remove. The limiter is one object per process, so the apps are made one after another, and
+    the last one switches it back on for the tests that follow."""
+    config = {**app_config, "NAAS_VERIFY_LIMIT": "2 per minute"}
+    number = new_number()
+    for enabled, expected in ((False, [404, 404, 404, 404]), (True, [404, 404, 429, 429])):
+        app = create_app({**config, "RATELIMIT_ENABLED": enabled})
+        client = app.test_client()
+        assert [client.get(f"/api/v1/certificates/{number}").status_code for _ in range(4)] == expected
+        app.extensions["naas.engine"].dispose()

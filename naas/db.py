@@ -78,7 +78,11 @@ class FractionType(TypeDecorator):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """The app's engine, or with `autocommit` (PostgreSQL only) a second, small pool whose
+    connections stay in autocommit: for single reads that need no transaction, so that neither
+    a transaction's begin and end nor switching a connection in and out of autocommit is paid
+    on each."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -92,7 +96,11 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    if autocommit:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8,
+                               pool_reset_on_return=None)  # no transaction to end
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=10)
 
     @event.listens_for(engine, "checkout")
     def _still_connected(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -124,6 +132,9 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["NAAS_DATABASE_URL"])
     app.extensions["naas.db"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["naas.engine"] = engine
+    url = app.config["NAAS_DATABASE_URL"]
+    # Public certificate checks read on a pool of their own (see reading()).
+    app.extensions["naas.read_engine"] = engine if url.startswith("sqlite") else make_engine(url, autocommit=True)
 
     @app.after_request
     def _commit(response):
@@ -161,5 +172,10 @@ def reading() -> Iterator[Connection]:
     """A connection for one read that changes nothing (a public certificate check): in
     autocommit, so it costs one round trip to the database instead of a transaction's three
     (begin, read, end). Not for anything that writes or reads twice and needs them to agree."""
-    with engine().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        yield connection
+    read_engine: Engine = current_app.extensions["naas.read_engine"]
+    if read_engine is engine():  # SQLite: one engine, switched to autocommit for this read
+        with read_engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+    else:  # PostgreSQL: a pool whose connections are always in autocommit
+        with read_engine.connect() as connection:
+            yield connection

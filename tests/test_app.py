@@ -10,6 +10,7 @@ from sqlalchemy.pool import NullPool
 
 from naas import create_app
 from naas.auth import roles_required
+from naas.certificates.numbers import new_number
 from naas.config import ConfigError
 
 from .helpers import PASSWORD, csrf_token, login, make_user
@@ -73,7 +74,9 @@ def test_requests_carry_on_after_the_database_drops_every_connection(client, ses
     requests must get fresh ones, not a 500."""
     user = make_user(session, "candidate")
     login(client, user.email)
+    number = new_number()
     assert client.get("/dashboard").status_code == 200  # the pool now holds a connection
+    assert client.get(f"/api/v1/certificates/{number}").status_code == 404  # and the public checks' pool
     outside = create_engine(database_url, poolclass=NullPool)
     with outside.connect() as other:
         ended = other.exec_driver_sql(
@@ -83,6 +86,7 @@ def test_requests_carry_on_after_the_database_drops_every_connection(client, ses
     for _ in range(3):
         assert client.get("/dashboard").status_code == 200
         assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+        assert client.get(f"/api/v1/certificates/{number}").status_code == 404
 
 
 def test_sign_in_and_out(client, session):

@@ -46,7 +46,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "memory://")
+    from . import ratelimit_storage  # noqa: F401  (registers naas-memory://)
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "naas-memory://")
     limiter.init_app(app)
     _check_limits_only_where_declared(app)
 

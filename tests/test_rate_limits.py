@@ -1,10 +1,14 @@
 """Sign-in limits are kept in Redis when NAAS_REDIS_URL is set, so every worker shares them."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from naas import create_app
 from naas.certificates.numbers import new_number
+from naas.extensions import limiter
+from naas.ratelimit_storage import WorkerMemoryStorage
 
 from .conftest import need_service
 from .helpers import login, make_user
@@ -73,3 +77,60 @@ def test_an_app_with_rate_limits_switched_off_starts_and_limits_nothing(app_conf
         client = app.test_client()
         assert [client.get(f"/api/v1/certificates/{number}").status_code for _ in range(4)] == expected
         app.extensions["naas.engine"].dispose()
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_worker_memory_counts_within_a_window_and_starts_again_after_it():
+    clock = FakeClock()
+    storage = WorkerMemoryStorage(clock=clock)
+    assert [storage.incr("a", 60) for _ in range(3)] == [1, 2, 3]
+    assert storage.get("a") == 3 and storage.get("b") == 0
+    assert storage.get_expiry("a") == clock.now + 60  # the window opened with the first hit
+    clock.now += 59.9
+    assert storage.incr("a", 60) == 4  # still the same window
+    clock.now += 0.1
+    assert storage.get("a") == 0 and storage.get_expiry("a") == clock.now  # ended
+    assert storage.incr("a", 60) == 1 and storage.get_expiry("a") == clock.now + 60
+    assert storage.incr("a", 60, amount=5) == 6
+
+
+def test_worker_memory_sweeps_ended_windows_so_it_does_not_grow_without_bound():
+    clock = FakeClock()
+    storage = WorkerMemoryStorage(clock=clock)
+    for n in range(1000):  # a thousand clients, each seen once
+        storage.incr(f"client-{n}", 10)
+    assert len(storage) == 1000
+    clock.now += 11
+    storage.incr("latest", 10)  # the next hit after the windows end sweeps them out
+    assert len(storage) == 1 and storage.get("latest") == 1
+
+
+def test_worker_memory_clear_and_reset():
+    storage = WorkerMemoryStorage(clock=FakeClock())
+    storage.incr("a", 60)
+    storage.incr("b", 60)
+    storage.clear("a")
+    assert storage.get("a") == 0 and storage.get("b") == 1
+    assert storage.reset() == 1 and len(storage) == 0 and storage.check()
+
+
+def test_without_redis_limits_are_kept_in_worker_memory_and_no_thread_is_started(app_config):
+    """limits' own memory:// storage starts a timer thread after hits; ours must not."""
+    app = create_app({**app_config, "NAAS_VERIFY_LIMIT": "3 per minute"})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "naas-memory://"
+    client = app.test_client()
+    number = new_number()
+    client.get(f"/api/v1/certificates/{number}")
+    threads = threading.active_count()
+    statuses = [client.get(f"/api/v1/certificates/{number}").status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+    assert isinstance(limiter.storage, WorkerMemoryStorage)
+    assert threading.active_count() == threads
+    app.extensions["naas.engine"].dispose()

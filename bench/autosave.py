@@ -5,7 +5,7 @@ saves are sent on schedule whether or not earlier ones have returned, so a slow 
 cannot hide its queueing). /healthz of the same app is requested alongside, in the same
 run, as the baseline. At the end every acknowledged save is checked against the database.
 
-    python bench/autosave.py [--candidates 2000] [--interval 15] [--seconds 60] [--workers 4]
+    python bench/autosave.py [--candidates 2000] [--interval 15] [--seconds 60] [--workers 3]
                              [--keep | --reuse DATABASE]
 
 Setting up 2,000 candidates takes minutes: --keep leaves the database (and the candidates'
@@ -262,7 +262,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--interval", type=float, default=15.0)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3 suit 2 cores best)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class")
     parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--threads", type=int, default=64, help="client threads")

@@ -10,9 +10,9 @@ clients (spread over processes) asking GET /api/v1/certificates/<number> for ran
 numbers for SECONDS; /healthz of the same app (one SELECT 1) is driven the same way in the
 same run as the baseline. The load generator shares the machine's cores with the server.
 
-    python bench/certificates.py [--renders 50] [--certificates 200] [--seconds 20] [--workers 4]
+    python bench/certificates.py [--renders 50] [--certificates 200] [--seconds 20] [--workers 3]
                                  [--clients 32] [--worker-class sync|gthread] [--threads 1]
-                                 [--load python|wrk] [--render-only]
+                                 [--load python|wrk] [--render-only] [--redis URL]
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) for the load part. Run by hand;
 figures go to docs/performance.md.
@@ -230,6 +230,9 @@ def bench_verify(args: argparse.Namespace) -> dict:
         port = free_port()
         env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url,
                "NAAS_SIGNING_KEY": key, "NAAS_VERIFY_LIMIT": "1000000 per minute"}
+        env.pop("NAAS_REDIS_URL", None)
+        if args.redis:  # the limit's counters shared by the workers, as in a deployment of several
+            env["NAAS_REDIS_URL"] = args.redis
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
                                    "--worker-class", args.worker_class, "--threads", str(args.threads),
                                    "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "naas.wsgi:app"],
@@ -249,6 +252,7 @@ def bench_verify(args: argparse.Namespace) -> dict:
         api = load(port, [f"/api/v1/certificates/{n}" for n in numbers], args.clients, args.seconds)
         return {"gunicorn_workers": args.workers, "worker_class": args.worker_class, "threads": args.threads,
                 "load": args.load, "clients": args.clients, "certificates": len(numbers),
+                "rate_limit_storage": "redis" if args.redis else "worker memory",
                 "healthz": baseline, "api": api,
                 "ratio_api_to_healthz_throughput": round(api["per_s"] / baseline["per_s"], 2)}
     finally:
@@ -267,13 +271,14 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=50)
     parser.add_argument("--certificates", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3 suit 2 cores best)")
     parser.add_argument("--clients", type=int, default=32, help="closed-loop clients")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--load", default="python", choices=["python", "wrk"],
                         help="load generator: Python clients, or wrk (apt-get install wrk)")
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--redis", metavar="URL", help="keep the verification limit's counters in this Redis")
     args = parser.parse_args()
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

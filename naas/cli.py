@@ -294,7 +294,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 
 @click.command("serve", help="Serve in production with gunicorn (needs NAAS_SECRET_KEY).")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
-@click.option("--workers", default=2 * (os.cpu_count() or 1) + 1, show_default=True, type=int)
+# One more worker than cores: on 2 cores with PostgreSQL on the same machine, 3 workers served
+# saves and certificate checks best, and 4 or more queued longer (docs/performance.md).
+@click.option("--workers", default=(os.cpu_count() or 1) + 1, show_default=True, type=int,
+              help="gunicorn sync workers (more where the database runs on another machine)")
 def serve(bind: str, workers: int) -> None:
     app = build_app()  # fail here, once, with a clear message, rather than in every worker
 

@@ -2,8 +2,8 @@
 
 The `limits` package's memory storage (`memory://`) expires its counters from a timer thread
 that it starts afresh a hundredth of a second after each hit: under load, a new thread every
-few requests, and the thread switches cost a worker about a fifth of its time on the public
-certificate checks (docs/performance.md). Fixed windows, the only strategy this app uses,
+few requests; without it, the public certificate checks gave an eighth to a fifth more
+answers a second (docs/performance.md). Fixed windows, the only strategy this app uses,
 need no timer: a counter whose window has ended reads as zero and starts again on its next
 hit, and counters nobody hits again are swept out, at most once a second, by the next hit.
 

@@ -65,7 +65,6 @@ def test_certificate_checks_share_one_allowance_across_workers_through_redis(app
         app.extensions["naas.engine"].dispose()
 
 
-
 def test_an_app_with_rate_limits_switched_off_starts_and_limits_nothing(app_config):
     """RATELIMIT_ENABLED off (Flask-Limiter's own setting) leaves no before-request check to
     remove. The limiter is one object per process, so the apps are made one after another, and

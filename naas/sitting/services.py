@@ -266,6 +266,7 @@ def _save_and_step() -> Any:
                             bindparam("saved_at", type_=UTCDateTime), bindparam("source", type_=String))
                      .where(~unchanged))
         .returning(ResponseStep.id).cte("added"))
+    # SQLAlchemy renders a CTE only where the query refers to it: the count is that reference.
     return select(changed.c.id, select(func.count()).select_from(added).scalar_subquery())
 
 
@@ -319,17 +320,13 @@ def save_answer(session: Session, sitting: Sitting, loaded: LoadedItem, raw: Any
     # double the cost of the busiest request.
     connection = session.connection()
     params = {"of_sitting": sitting.id, "of_item": loaded.form_item.id, "stage": loaded.form_item.stage_number,
-              "now": now, "new_seq": client_seq, "new_answer": answer, "saved_at": now}
-    if connection.dialect.name == "postgresql":
-        changed = connection.execute(_SAVE_AND_STEP, {**params, "source": source}).first()
-        if changed is None:
-            return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
-        response_id = changed[0]
-    else:
-        changed = connection.execute(_SAVE_RETURNING_ID, params).first()
-        if changed is None:
-            return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
-        response_id = changed[0]
+              "now": now, "new_seq": client_seq, "new_answer": answer, "saved_at": now, "source": source}
+    on_postgresql = connection.dialect.name == "postgresql"
+    changed = connection.execute(_SAVE_AND_STEP if on_postgresql else _SAVE_RETURNING_ID, params).first()
+    if changed is None:
+        return _explain_refusal(session, sitting, loaded, answer, client_seq, now)
+    response_id = changed[0]
+    if not on_postgresql:  # the step, which PostgreSQL added in the same statement
         last_step_id, last_answer = connection.execute(_NEWEST_STEP, params).one()
         if last_step_id is None or last_answer != answer:  # history only of real changes
             connection.execute(_ADD_STEP, {"response_id": response_id, "answer": answer, "client_seq": client_seq,

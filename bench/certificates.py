@@ -2,7 +2,9 @@
 
 Rendering (in this process): the first certificate (which parses the stylesheet and loads
 the fonts), then warm renders, against a blank page rendered through the same WeasyPrint
-setup (same fetcher, fonts and stylesheet) in the same run.
+setup (same fetcher, fonts and stylesheet) in the same run. The report names the font
+subsetter WeasyPrint used: without Debian's libharfbuzz-subset0 (which .ci/test installs) it
+falls back to fontTools, and a render costs several times as much.
 
 Verification: a fresh PostgreSQL database with CERTIFICATES certificates issued through
 the real release, the app under gunicorn (sync workers) on 127.0.0.1, and CLIENTS closed-loop
@@ -84,7 +86,8 @@ def bench_render(renders: int) -> dict:
             first, size = timed(lambda: render.certificate_pdf(accreditation))
             warm = [timed(lambda: render.certificate_pdf(accreditation))[0] for _ in range(renders)]
             blank = [timed(render.blank_pdf)[0] for _ in range(renders)]
-    return {"first_render_ms": round(first, 1), "pdf_bytes": size, "warm": summary_ms(warm),
+    return {"font_subsetter": render.font_subsetter(),
+            "first_render_ms": round(first, 1), "pdf_bytes": size, "warm": summary_ms(warm),
             "blank_page": summary_ms(blank),
             "ratio_warm_to_blank_median": round(statistics.median(warm) / statistics.median(blank), 1)}
 

@@ -286,10 +286,19 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("  Demo accounts (all with the password shown):")
     for role, email, password in logins:
         click.echo(f"    {role:<10} {email:<32} {password}")
+    warn_if_certificates_render_slowly()
     if no_serve:
         return
     click.echo("Press Ctrl+C to stop.")
     app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def warn_if_certificates_render_slowly() -> None:
+    """Everything works without HarfBuzz's subsetter, but a certificate takes ten times as long."""
+    from .certificates.render import SLOW_SUBSETTER, font_subsetter
+
+    if font_subsetter() != "harfbuzz":
+        click.echo(f"Warning: {SLOW_SUBSETTER}", err=True)
 
 
 @click.command("serve", help="Serve in production with gunicorn (needs NAAS_SECRET_KEY).")
@@ -310,6 +319,7 @@ def serve(bind: str, workers: int) -> None:
     with app.app_context():
         reachable()
     app.extensions["naas.engine"].dispose()  # the workers make their own connections
+    warn_if_certificates_render_slowly()
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
                                "--access-logfile", "-", "naas.wsgi:app"])
 

@@ -69,6 +69,20 @@ def renderer() -> _Renderer:
     return _renderer
 
 
+SLOW_SUBSETTER = ("HarfBuzz's font subsetter is not installed (Debian: apt-get install libharfbuzz-subset0), "
+                  "so WeasyPrint subsets certificate fonts with fontTools instead: each certificate then takes "
+                  "about a second to render instead of about a tenth (docs/performance.md).")
+
+
+def font_subsetter() -> str:
+    """Which library WeasyPrint will subset the certificate's fonts with: "harfbuzz", or
+    "fonttools", its pure-Python fallback, which costs several times the rest of a render."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    # WeasyPrint's own test before it uses HarfBuzz (weasyprint/pdf/fonts.py, Font.subset).
+    return "harfbuzz" if harfbuzz_subset and harfbuzz.hb_version_atleast(4, 1, 0) else "fonttools"
+
+
 def qr_png(url: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=QR_SCALE, border=0)

@@ -117,3 +117,32 @@ def test_a_name_with_markup_is_printed_as_text(app):
     with app.test_request_context():
         text = text_of(pypdf.PdfReader(io.BytesIO(certificate_pdf(odd))))
     assert 'Zoë <img src="http://x/y"> O\'Brien-Ng' in text
+
+
+def test_fonts_are_subset_by_harfbuzz_where_the_test_command_installed_it():
+    """Without HarfBuzz's subsetter WeasyPrint falls back to fontTools and a certificate takes
+    about a second: .ci/test installs libharfbuzz-subset0, so here it must be in use."""
+    if render.font_subsetter() != "harfbuzz":
+        need_service("HarfBuzz's font subsetter", "libharfbuzz-subset0 is not installed (.ci/test installs it)")
+    assert render.font_subsetter() == "harfbuzz"
+
+
+def test_without_harfbuzz_the_server_commands_warn_that_certificates_will_be_slow(monkeypatch, capsys):
+    from weasyprint.text import ffi
+
+    from naas.cli import warn_if_certificates_render_slowly
+
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    assert render.font_subsetter() == "fonttools"
+    warn_if_certificates_render_slowly()
+    warning = capsys.readouterr().err
+    assert warning.startswith("Warning: HarfBuzz's font subsetter is not installed")
+    assert "apt-get install libharfbuzz-subset0" in warning
+
+
+def test_with_harfbuzz_the_server_commands_say_nothing_of_it(monkeypatch, capsys):
+    from naas.cli import warn_if_certificates_render_slowly
+
+    monkeypatch.setattr(render, "font_subsetter", lambda: "harfbuzz")
+    warn_if_certificates_render_slowly()
+    assert capsys.readouterr().err == ""

@@ -46,11 +46,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    from . import ratelimit_storage  # noqa: F401  (registers naas-memory://)
+    from . import ratelimit  # also registers naas-memory://, the storage without Redis
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "naas-memory://")
+    # Said for each app: Flask-Limiter would otherwise give a new app the last one's setting.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
     _check_limits_only_where_declared(app)
+    ratelimit.init_app(app)
 
     from . import auth, home, security
 

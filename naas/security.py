@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from .ratelimit import LimitReached
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
        "object-src 'none'; frame-ancestors 'none'")
@@ -29,7 +31,7 @@ def init_app(app: Flask) -> None:
         return response
 
     def _error(status: int, title: str, message: str):
-        if request.accept_mimetypes.best == "application/json" or request.is_json:
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json" or request.is_json:
             return {"error": title, "message": message}, status
         return render_template("error.html", status=status, title=title, message=message), status
 
@@ -53,8 +55,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(error):
-        return _error(429, "Too many attempts",
-                      "There have been too many attempts from here. Wait a few minutes and try again.")
+        body, status = _error(429, "Too many attempts",
+                              "There have been too many attempts from here. Wait a few minutes and try again.")
+        return body, status, error.headers if isinstance(error, LimitReached) else {}
 
     @app.errorhandler(413)
     def _too_large(_error_):

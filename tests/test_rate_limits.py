@@ -7,7 +7,6 @@ import pytest
 
 from naas import create_app
 from naas.certificates.numbers import new_number
-from naas.extensions import limiter
 from naas.ratelimit_storage import WorkerMemoryStorage
 
 from .conftest import need_service
@@ -130,6 +129,61 @@ def test_without_redis_limits_are_kept_in_worker_memory_and_no_thread_is_started
     threads = threading.active_count()
     statuses = [client.get(f"/api/v1/certificates/{number}").status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
-    assert isinstance(limiter.storage, WorkerMemoryStorage)
+    assert isinstance(app.extensions["naas.client_limits"].storage, WorkerMemoryStorage)
     assert threading.active_count() == threads
     app.extensions["naas.engine"].dispose()
+
+
+# -- the lean per-client limit of the public certificate checks (naas/ratelimit.py) -----------
+def test_each_check_says_how_much_of_the_allowance_is_left_and_a_refusal_when_to_come_back(app_config):
+    app = create_app({**app_config, "NAAS_VERIFY_LIMIT": "3 per minute"})
+    client = app.test_client()
+    number = new_number()
+    responses = [client.get(f"/api/v1/certificates/{number}") for _ in range(4)]
+    assert [r.status_code for r in responses] == [404, 404, 404, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0", "0"]
+    assert {r.headers["X-RateLimit-Limit"] for r in responses} == {"3"}
+    refused = responses[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.get_json()["error"] == "Too many attempts"  # the API answers in JSON
+    assert "Retry-After" not in responses[0].headers
+    page = client.get(f"/verify/{number}")  # the page shares the allowance, and says so in words
+    assert page.status_code == 429 and "Too many attempts" in page.get_data(as_text=True)
+    assert page.headers["Content-Security-Policy"]  # still the site's headers
+    app.extensions["naas.engine"].dispose()
+
+
+def test_of_several_limits_the_tightest_is_reported_and_any_one_used_up_refuses(app_config):
+    app = create_app({**app_config, "NAAS_VERIFY_LIMIT": "5 per minute;2 per hour"})
+    client = app.test_client()
+    responses = [client.get(f"/api/v1/certificates/{new_number()}") for _ in range(3)]
+    assert [r.status_code for r in responses] == [404, 404, 429]
+    assert [(r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"]) for r in responses] == [
+        ("2", "1"), ("2", "0"), ("2", "0")]
+    assert 60 < int(responses[-1].headers["Retry-After"]) <= 3600  # the hour's window, not the minute's
+    app.extensions["naas.engine"].dispose()
+
+
+def test_checks_behind_one_proxy_are_counted_per_forwarded_client(app_config):
+    app = create_app({**app_config, "NAAS_PROXY_HOPS": 1, "NAAS_VERIFY_LIMIT": "2 per minute"})
+    client = app.test_client()
+    number = new_number()
+
+    def check(address):
+        return client.get(f"/api/v1/certificates/{number}", headers={"X-Forwarded-For": address}).status_code
+
+    assert [check("198.51.100.7") for _ in range(3)] == [404, 404, 429]
+    assert check("203.0.113.9") == 404  # another person behind the same proxy is not refused
+    app.extensions["naas.engine"].dispose()
+
+
+def test_switching_limits_off_belongs_to_one_app_not_to_the_process(app_config):
+    config = {**app_config, "NAAS_VERIFY_LIMIT": "1 per minute"}
+    limited = create_app(config)
+    unlimited = create_app({**config, "RATELIMIT_ENABLED": False})
+    number = new_number()
+    assert [unlimited.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(3)] == [404] * 3
+    assert "X-RateLimit-Remaining" not in unlimited.test_client().get(f"/api/v1/certificates/{number}").headers
+    assert [limited.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)] == [404, 429]
+    for app in (limited, unlimited):
+        app.extensions["naas.engine"].dispose()

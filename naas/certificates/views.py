@@ -10,11 +10,10 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
-from naas import db
+from naas import db, ratelimit
 from naas.auth import roles_required
 from naas.auth.decorators import public
 from naas.clock import now as clock_now
-from naas.extensions import limiter
 from naas.models import Certificate
 
 from . import services
@@ -40,13 +39,9 @@ DAMAGED_DOWNLOAD = ("The record of this certificate failed its integrity check, 
 STATUS_CODES = {"malformed": 400, "typo": 422, "unknown": 404}
 
 
-def _verify_limit() -> str:
-    return current_app.config["NAAS_VERIFY_LIMIT"]
-
-
 # One allowance per client shared by the page, the form and the API: alternating between
-# them buys nothing.
-verify_limit = limiter.shared_limit(_verify_limit, scope="certificate-checks")
+# them buys nothing. The lean limit of naas/ratelimit.py: these are the busiest public routes.
+verify_limit = ratelimit.per_client("NAAS_VERIFY_LIMIT", scope="certificate-checks")
 
 
 def today() -> date:

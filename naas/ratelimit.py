@@ -1,0 +1,98 @@
+"""A lean per-client limit for the public certificate checks.
+
+Sign-in, password links and bulk checks are limited with Flask-Limiter's decorators. The
+public checks (the verification page, its form and the API) are the one place where the
+limit is paid on every request of a high-volume endpoint, and Flask-Limiter's general path
+(resolving declared, dynamic and exempt limits through its request context, then reading the
+window again to set headers after the view) cost about a fifth of a whole check in process
+(docs/performance.md). Here the same counters are kept by the same `limits` package in the
+same storage (Redis where NAAS_REDIS_URL is set, else the worker's memory): one hit and one
+window read per limit, nothing else.
+
+A client is its address (request.remote_addr, after ProxyFix where NAAS_PROXY_HOPS is set),
+as for Flask-Limiter's per-address limits. Every response of a limited view says how much of
+the tightest allowance is left (X-RateLimit-Limit, -Remaining, -Reset); a refused one is a
+429 with Retry-After. RATELIMIT_ENABLED off switches this off too, for its own app only.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any
+
+from flask import Flask, current_app, request
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+from . import ratelimit_storage  # noqa: F401  (registers naas-memory://)
+
+EXTENSION = "naas.client_limits"
+
+
+class LimitReached(TooManyRequests):
+    """A client used up an allowance: the 429 handler adds `headers` to its page."""
+
+    def __init__(self, headers: dict[str, str]):
+        super().__init__()
+        self.headers = headers
+
+
+def init_app(app: Flask) -> None:
+    """Counters in the storage Flask-Limiter was given (RATELIMIT_STORAGE_URI and its options)."""
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        app.extensions[EXTENSION] = None
+        return
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"],
+                                  **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+    app.extensions[EXTENSION] = FixedWindowRateLimiter(storage)
+
+
+@lru_cache(maxsize=16)
+def _limits(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
+
+
+def per_client(setting: str, scope: str) -> Callable:
+    """Limit a view to the allowance in config[setting] (e.g. "60 per minute;600 per hour")
+    per client. Views given the same scope draw on one allowance."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            headers = count(setting, scope)
+            response = current_app.make_response(view(*args, **kwargs))
+            response.headers.update(headers)
+            return response
+
+        return limited
+
+    return decorate
+
+
+def count(setting: str, scope: str) -> dict[str, str]:
+    """Count one request of this client against every limit in config[setting]; raise
+    LimitReached if one is used up. Returns the headers that describe the tightest limit."""
+    strategy: FixedWindowRateLimiter | None = current_app.extensions[EXTENSION]
+    if strategy is None:
+        return {}
+    client = request.remote_addr or "127.0.0.1"
+    tightest: tuple[int, float, RateLimitItem] | None = None
+    for item in _limits(current_app.config[setting]):
+        allowed = strategy.hit(item, scope, client)
+        reset_at, remaining = strategy.get_window_stats(item, scope, client)
+        if tightest is None or (remaining, reset_at) < tightest[:2]:
+            tightest = (remaining, reset_at, item)
+        if not allowed:
+            headers = _headers(item, 0, reset_at)
+            headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
+            raise LimitReached(headers)
+    return _headers(tightest[2], tightest[0], tightest[1]) if tightest else {}
+
+
+def _headers(item: RateLimitItem, remaining: int, reset_at: float) -> dict[str, str]:
+    return {"X-RateLimit-Limit": str(item.amount), "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": str(math.ceil(reset_at))}

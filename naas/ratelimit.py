@@ -65,7 +65,7 @@ def per_client(setting: str, scope: str) -> Callable:
         def limited(*args: Any, **kwargs: Any) -> Any:
             headers = count(setting, scope)
             response = current_app.make_response(view(*args, **kwargs))
-            response.headers.update(headers)
+            response.headers.extend(headers)  # a view never sets these itself
             return response
 
         return limited

@@ -21,13 +21,13 @@ def init_app(app: Flask) -> None:
     def _headers(response):
         headers = response.headers
         present = {key.lower() for key in headers.keys()}
-        for key, value in HEADERS:
-            if key.lower() not in present:  # a view's own value wins
-                headers[key] = value
+        # Appended, not set: setting a header searches the list for one to replace, and
+        # `present` has already said there is none.
+        headers.extend((key, value) for key, value in HEADERS if key.lower() not in present)  # a view's own wins
         if "strict-transport-security" not in present and (app.config["NAAS_HTTPS"] or request.is_secure):
-            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+            headers.add("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
         if "cache-control" not in present and request.endpoint != "static":
-            headers["Cache-Control"] = "no-store"
+            headers.add("Cache-Control", "no-store")
         return response
 
     def _error(status: int, title: str, message: str):

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from naas import audit
+from naas import audit, db
 from naas.bank_store import tier_from_version
 from naas.config import ConfigError
 from naas.models import Certificate, Endorsement, Result, Sitting, TierVersion, User
@@ -133,7 +133,7 @@ CHECKED = (Certificate.number, Certificate.holder_name, Certificate.registration
            Certificate.revoked_reason, Certificate.signed_record, Certificate.signature)
 
 
-_CHECK = select(*CHECKED).where(Certificate.number == bindparam("number"))  # built once: it is the hot path
+_CHECK = db.PreparedRead(select(*CHECKED).where(Certificate.number == bindparam("number")))
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def look_up(session: Session | Connection, text: str) -> Lookup:
         number = parse_number(text)
     except NumberError as exc:
         return Lookup(str(exc))
-    row = session.execute(_CHECK, {"number": number}).first()
+    row = _CHECK.first(session, {"number": number})
     if row is None:
         return Lookup("unknown", number)
     return Lookup("found", number, row, row.tier_title, record_intact(row))

@@ -176,3 +176,27 @@ def test_checks_are_rate_limited_per_client(app_config, certificate):
     assert other.get(f"/api/v1/certificates/{certificate.number}",
                      environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 200
     app.extensions["naas.engine"].dispose()
+
+
+def test_a_check_reads_exactly_the_facts_the_model_holds_on_either_database(app, session, certificate):
+    """The public checks read through db.PreparedRead (psycopg directly on PostgreSQL): every
+    column must come back as the model has it, the revocation time in UTC included."""
+    from datetime import timedelta
+
+    from naas import db
+    from naas.certificates import services
+
+    revoke(session, certificate)
+    with app.test_request_context(), db.reading() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        if postgresql:  # a server that answers in another zone: the column's processor makes it UTC
+            connection.exec_driver_sql("SET TIME ZONE 'Pacific/Auckland'")
+        found = services.look_up(connection, certificate.number)
+        unknown = services.look_up(connection, new_number())
+        if postgresql:
+            connection.exec_driver_sql("RESET TIME ZONE")
+    assert found.outcome == "found" and found.intact and unknown.outcome == "unknown"
+    row = found.certificate
+    assert {name: getattr(row, name) for name in row._fields} == {
+        name: getattr(certificate, name) for name in row._fields}
+    assert row.revoked_at == START and row.revoked_at.utcoffset() == timedelta(0)

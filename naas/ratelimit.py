@@ -6,8 +6,8 @@ limit is paid on every request of a high-volume endpoint, and Flask-Limiter's ge
 (resolving declared, dynamic and exempt limits through its request context, then reading the
 window again to set headers after the view) cost about a fifth of a whole check in process
 (docs/performance.md). Here the same counters are kept by the same `limits` package in the
-same storage (Redis where NAAS_REDIS_URL is set, else the worker's memory): one hit and one
-window read per limit, nothing else.
+same storage (Redis where NAAS_REDIS_URL is set, else the worker's memory): an increment per
+limit and one read of a window's end, nothing else.
 
 A client is its address (request.remote_addr, after ProxyFix where NAAS_PROXY_HOPS is set),
 as for Flask-Limiter's per-address limits. Every response of a limited view says how much of
@@ -24,8 +24,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
-from limits.strategies import FixedWindowRateLimiter
+from limits.storage import Storage, storage_from_string
 from werkzeug.exceptions import TooManyRequests
 
 from . import ratelimit_storage  # noqa: F401  (registers naas-memory://)
@@ -48,7 +47,7 @@ def init_app(app: Flask) -> None:
         return
     storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"],
                                   **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
-    app.extensions[EXTENSION] = FixedWindowRateLimiter(storage)
+    app.extensions[EXTENSION] = storage
 
 
 @lru_cache(maxsize=16)
@@ -75,22 +74,31 @@ def per_client(setting: str, scope: str) -> Callable:
 
 def count(setting: str, scope: str) -> dict[str, str]:
     """Count one request of this client against every limit in config[setting]; raise
-    LimitReached if one is used up. Returns the headers that describe the tightest limit."""
-    strategy: FixedWindowRateLimiter | None = current_app.extensions[EXTENSION]
-    if strategy is None:
+    LimitReached if one is used up. Returns the headers that describe the tightest limit.
+
+    Fixed windows, counted as limits' FixedWindowRateLimiter counts them (one increment per
+    limit, refused past the limit's amount), but reading the window's end only once, for the
+    limit the headers describe: with Redis each read is a round trip."""
+    storage: Storage | None = current_app.extensions[EXTENSION]
+    if storage is None:
         return {}
     client = request.remote_addr or "127.0.0.1"
-    tightest: tuple[int, float, RateLimitItem] | None = None
+    tightest: tuple[int, int, RateLimitItem, str] | None = None
     for item in _limits(current_app.config[setting]):
-        allowed = strategy.hit(item, scope, client)
-        reset_at, remaining = strategy.get_window_stats(item, scope, client)
-        if tightest is None or (remaining, reset_at) < tightest[:2]:
-            tightest = (remaining, reset_at, item)
-        if not allowed:
+        key = item.key_for(scope, client)
+        hits = storage.incr(key, item.get_expiry())
+        remaining = max(0, item.amount - hits)
+        if hits > item.amount:
+            reset_at = storage.get_expiry(key)
             headers = _headers(item, 0, reset_at)
             headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
             raise LimitReached(headers)
-    return _headers(tightest[2], tightest[0], tightest[1]) if tightest else {}
+        if tightest is None or (remaining, item.get_expiry()) < tightest[:2]:
+            tightest = (remaining, item.get_expiry(), item, key)
+    if tightest is None:
+        return {}
+    remaining, _expiry, item, key = tightest
+    return _headers(item, remaining, storage.get_expiry(key))
 
 
 def _headers(item: RateLimitItem, remaining: int, reset_at: float) -> dict[str, str]:

@@ -56,9 +56,11 @@ def test_certificate_checks_share_one_allowance_across_workers_through_redis(app
     config = {**app_config, "NAAS_VERIFY_LIMIT": "3 per minute"}
     first, second = create_app(config), create_app(config)
     number = new_number()
-    statuses = [first.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)]
-    statuses += [second.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)]
-    assert statuses == [404, 404, 404, 429]
+    responses = [first.test_client().get(f"/api/v1/certificates/{number}") for _ in range(2)]
+    responses += [second.test_client().get(f"/api/v1/certificates/{number}") for _ in range(2)]
+    assert [r.status_code for r in responses] == [404, 404, 404, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0", "0"]
+    assert 1 <= int(responses[-1].headers["Retry-After"]) <= 60
     assert redis_from_the_environment.keys("LIMITS*certificate-checks*")
     for app in (first, second):
         app.extensions["naas.engine"].dispose()
@@ -129,7 +131,7 @@ def test_without_redis_limits_are_kept_in_worker_memory_and_no_thread_is_started
     threads = threading.active_count()
     statuses = [client.get(f"/api/v1/certificates/{number}").status_code for _ in range(3)]
     assert statuses == [404, 404, 429]
-    assert isinstance(app.extensions["naas.client_limits"].storage, WorkerMemoryStorage)
+    assert isinstance(app.extensions["naas.client_limits"], WorkerMemoryStorage)
     assert threading.active_count() == threads
     app.extensions["naas.engine"].dispose()
 

@@ -4,7 +4,9 @@ Rendering (in this process): the first certificate (which parses the stylesheet 
 the fonts), then warm renders, against a blank page rendered through the same WeasyPrint
 setup (same fetcher, fonts and stylesheet) in the same run. The report names the font
 subsetter WeasyPrint used: without Debian's libharfbuzz-subset0 (which .ci/test installs) it
-falls back to fontTools, and a render costs several times as much.
+falls back to fontTools, and a render costs several times as much. As in a gunicorn worker
+(naas/wsgi.py), what start-up built is frozen out of the garbage collector's sight before
+timing; --no-freeze renders without that.
 
 Verification: a fresh PostgreSQL database with CERTIFICATES certificates issued through
 the real release, the app under gunicorn (sync workers) on 127.0.0.1, and CLIENTS closed-loop
@@ -14,7 +16,7 @@ same run as the baseline. The load generator shares the machine's cores with the
 
     python bench/certificates.py [--renders 50] [--certificates 200] [--seconds 20] [--workers 3]
                                  [--clients 32] [--worker-class sync|gthread] [--threads 1]
-                                 [--load python|wrk] [--render-only] [--redis URL]
+                                 [--load python|wrk] [--render-only] [--no-freeze] [--redis URL]
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) for the load part. Run by hand;
 figures go to docs/performance.md.
@@ -22,6 +24,7 @@ figures go to docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import json
 import multiprocessing
@@ -63,7 +66,7 @@ def summary_ms(samples: list[float]) -> dict:
 
 
 # -- rendering -------------------------------------------------------------------------------
-def bench_render(renders: int) -> dict:
+def bench_render(renders: int, no_freeze: bool = False) -> dict:
     from naas.certificates import render
 
     tier = check_bank(BUNDLED_BANK).bank.tiers["practitioner"]
@@ -77,6 +80,9 @@ def bench_render(renders: int) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": SECRET,
                           "NAAS_DATABASE_URL": f"sqlite:///{folder}/unused.sqlite3"})
+        if not no_freeze:  # as naas/wsgi.py does in each gunicorn worker
+            gc.collect()
+            gc.freeze()
         with app.test_request_context():
             def timed(make) -> tuple[float, int]:
                 start = time.perf_counter()
@@ -86,7 +92,8 @@ def bench_render(renders: int) -> dict:
             first, size = timed(lambda: render.certificate_pdf(accreditation))
             warm = [timed(lambda: render.certificate_pdf(accreditation))[0] for _ in range(renders)]
             blank = [timed(render.blank_pdf)[0] for _ in range(renders)]
-    return {"font_subsetter": render.font_subsetter(),
+    gc.unfreeze()
+    return {"font_subsetter": render.font_subsetter(), "gc_frozen_after_start_up": not no_freeze,
             "first_render_ms": round(first, 1), "pdf_bytes": size, "warm": summary_ms(warm),
             "blank_page": summary_ms(blank),
             "ratio_warm_to_blank_median": round(statistics.median(warm) / statistics.median(blank), 1)}
@@ -281,13 +288,15 @@ def main() -> None:
     parser.add_argument("--load", default="python", choices=["python", "wrk"],
                         help="load generator: Python clients, or wrk (apt-get install wrk)")
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="render without gc.freeze() after start-up (naas/wsgi.py freezes)")
     parser.add_argument("--redis", metavar="URL", help="keep the verification limit's counters in this Redis")
     args = parser.parse_args()
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
               "command": " ".join(["python bench/certificates.py"] + sys.argv[1:])}
     print(f"Rendering 1 + {args.renders} certificates and {args.renders} blank pages ...", flush=True)
-    report["render"] = bench_render(args.renders)
+    report["render"] = bench_render(args.renders, args.no_freeze)
     if not args.render_only:
         report["verify"] = bench_verify(args)
     print(json.dumps(report, indent=2))

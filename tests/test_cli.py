@@ -242,6 +242,18 @@ def test_the_wsgi_app_without_a_secret_key_stops_with_one_clear_line(tmp_path):
     assert result.stderr.startswith("Error: NAAS_SECRET_KEY is not set") and "Traceback" not in result.stderr
 
 
+def test_a_worker_freezes_what_start_up_built_so_full_collections_skip_it(tmp_path):
+    """naas/wsgi.py: without gc.freeze() a full collection walks the whole app, and about one
+    certificate render in fifteen took twice as long (docs/performance.md)."""
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
+           "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "NAAS_SIGNING_KEY": TEST_SIGNING_KEY}
+    script = "import gc; import naas.wsgi; print(gc.get_freeze_count(), naas.wsgi.app.name)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    frozen, name = result.stdout.split()
+    assert name == "naas.app" and int(frozen) > 10_000  # the app, its routes, templates and libraries
+
+
 def test_flask_run_on_the_wsgi_module_without_a_secret_key_stops_with_one_clear_line(tmp_path):
     env = {**os.environ, "NAAS_ENV": "production", "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}
     env.pop("NAAS_SECRET_KEY", None)

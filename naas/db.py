@@ -203,8 +203,7 @@ class PreparedRead:
 
     def first(self, runner: Session | Connection, params: dict[str, Any]) -> Any:
         if not (isinstance(runner, Connection) and runner.dialect.driver == "psycopg"):
-            row = runner.execute(self.statement, params).first()
-            return None if row is None else self.row(*row)
+            return runner.execute(self.statement, params).first()  # a Row: it reads by name too
         sql, processors = self._compiled or self._compile(runner)
         with runner.connection.driver_connection.cursor() as cursor:
             values = cursor.execute(sql, params, prepare=True).fetchone()

@@ -85,16 +85,16 @@ def count(setting: str, scope: str) -> dict[str, str]:
     client = request.remote_addr or "127.0.0.1"
     tightest: tuple[int, int, RateLimitItem, str] | None = None
     for item in _limits(current_app.config[setting]):
-        key = item.key_for(scope, client)
-        hits = storage.incr(key, item.get_expiry())
-        remaining = max(0, item.amount - hits)
+        key, window = item.key_for(scope, client), item.get_expiry()
+        hits = storage.incr(key, window)
         if hits > item.amount:
             reset_at = storage.get_expiry(key)
             headers = _headers(item, 0, reset_at)
             headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
             raise LimitReached(headers)
-        if tightest is None or (remaining, item.get_expiry()) < tightest[:2]:
-            tightest = (remaining, item.get_expiry(), item, key)
+        remaining = item.amount - hits
+        if tightest is None or (remaining, window) < tightest[:2]:
+            tightest = (remaining, window, item, key)
     if tightest is None:
         return {}
     remaining, _expiry, item, key = tightest

@@ -130,18 +130,23 @@ def bank_group() -> None:
 
 
 def _checked_bank(path: str | None):
+    root, result = _checked(path)
+    return root, result.bank
+
+
+def _checked(path: str | None):
     from .bank import check_bank
 
     root = Path(path) if path else BUNDLED_BANK
     result = check_bank(root)
     for problem in result.problems:
         click.echo(str(problem))
-    for warning in result.warnings:
+    for warning in result.warnings + result.cues:
         click.echo(f"{warning.file}:{warning.line}: warning: {warning.message}")
     if not result.ok:
         click.echo(f"{len(result.problems)} problem(s) found in {root}.", err=True)
         sys.exit(1)
-    return root, result.bank
+    return root, result
 
 
 @bank_group.command("check", help="Check a bank folder (default: the bundled bank).")
@@ -153,6 +158,33 @@ def bank_check(path: str | None) -> None:
     for line in summarise(bank):
         click.echo(line)
     click.echo(f"OK: {root} passes the checks.")
+
+
+@bank_group.command("audit", help="Audit a bank for cues that give keys away to a reader of the options alone.")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.option("--tier", "tiers", multiple=True, help="Audit only this tier (repeatable); default: every tier.")
+def bank_audit(path: str | None, tiers: tuple[str, ...]) -> None:
+    from .bank.audit import audit_tier, report
+
+    root, result = _checked(path)
+    bank = result.bank
+    unknown = [t for t in tiers if t not in bank.tiers]
+    if unknown:
+        fail(f"no tier {unknown[0]!r} in this bank (tiers: {', '.join(bank.tiers)})")
+    failed = []
+    for tier in tiers or tuple(bank.tiers):
+        audit = audit_tier(bank, tier)
+        for problem in result.unreferenced:
+            if problem.message.split(":")[0] in audit.item_ids:
+                click.echo(f"{problem.file}:{problem.line}: warning: {problem.message}")
+        for line in report(audit):
+            click.echo(line)
+        if not audit.passed:
+            failed.append(tier)
+    if failed:
+        click.echo(f"Audit failed for {', '.join(failed)}: see FAIL above.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {root} passes the cue audit.")
 
 
 @bank_group.command("load", help="Check a bank and store every new item version.")

@@ -17,8 +17,9 @@ from typing import Any
 from naas.engine import assembly
 from naas.engine.assembly import Rules, can_fill
 from naas.engine.items import REGISTRY
-from naas.engine.items.base import unknown_field
+from naas.engine.items.base import OptionItem, unknown_field
 
+from .cues import item_cues
 from .model import STATUSES, TIER_IDS, Bank, Scenario, Tier
 from .source import Document, Problem, read_document
 
@@ -52,6 +53,7 @@ MAX_ITEM_MARKS = 100
 MAX_SCENARIO_ID = 120  # the width of scenario_versions.scenario_id
 MAX_ITEM_ID = 140  # the width of item_versions.item_id
 MAX_TITLE = 300  # the width of scenario_versions.title
+MAX_REFERENCE = 300
 
 
 def unstorable(value: Any, path: tuple = ()) -> tuple[tuple, str] | None:
@@ -86,6 +88,8 @@ class CheckResult:
     bank: Bank | None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # worth a look; they fail nothing
+    cues: list[Problem] = field(default_factory=list)  # keys a content-blind reader could find
+    unreferenced: list[Problem] = field(default_factory=list)  # objective items citing nothing
 
     @property
     def ok(self) -> bool:
@@ -97,6 +101,8 @@ class _Checker:
         self.root = root
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.cues: list[Problem] = []
+        self.unreferenced: list[Problem] = []
 
     # -- helpers ---------------------------------------------------------------------
     def name(self, path: Path) -> str:
@@ -303,7 +309,23 @@ class _Checker:
                 self.item(doc, where + ("items", i_index), item, tier, ids)
         if len(self.problems) > before or self.storable(doc) is False:
             return None
-        return Scenario.from_spec(spec)
+        scenario = Scenario.from_spec(spec)
+        self.surface(doc, scenario)
+        return scenario
+
+    def surface(self, doc: Document, scenario: Scenario) -> None:
+        """Note each objective item's cues (warnings: a writer's to weigh, never a failure)
+        and each one that cites nothing (for the audit's report)."""
+        for s_index, stage in enumerate(scenario.stages):
+            for i_index, item in enumerate(stage.items):
+                if not isinstance(item, OptionItem):
+                    continue
+                where = ("stages", s_index, "items", i_index)
+                for cue in item_cues(item.options, item.stem, item.keyed(), item.key_order()):
+                    self.cues.append(Problem(doc.file, doc.line(where + ("key",)), f"{item.id}: {cue}"))
+                if not item.references:
+                    self.unreferenced.append(Problem(doc.file, doc.line(where + ("id",)),
+                                                     f"{item.id}: no references (what does its key rest on?)"))
 
     def unique(self, doc: Document, where: tuple, value: str, what: str, ids: dict[str, str]) -> None:
         key = f"{what}:{value}"
@@ -311,6 +333,17 @@ class _Checker:
             self.add(doc, where, f"duplicate {what} id '{value}' (first at {ids[key]})")
         else:
             ids[key] = f"{doc.file}:{doc.line(where)}"
+
+    def references(self, doc: Document, where: tuple, value: Any) -> None:
+        """What a key rests on: a list of citations, each a line of text."""
+        if not isinstance(value, list) or not value:
+            self.add(doc, where, "references must be a list of citations, e.g. - Children Act 1989 s47(1)")
+            return
+        for index, entry in enumerate(value):
+            if not isinstance(entry, str) or not entry.strip():
+                self.add(doc, where + (index,), "each reference must be a line of text (a statute, guidance or review)")
+            elif "\n" in entry.strip() or len(entry) > MAX_REFERENCE:
+                self.add(doc, where + (index,), f"a reference must be one line of at most {MAX_REFERENCE} characters")
 
     def item(self, doc: Document, where: tuple, spec: Any, tier: Tier | None, ids: dict[str, str]) -> None:
         if not isinstance(spec, Mapping):
@@ -340,6 +373,8 @@ class _Checker:
         for name in ("stem", "rationale"):
             if name in spec:
                 self.text(doc, where + (name,), spec[name], name)
+        if "references" in spec:
+            self.references(doc, where + ("references",), spec["references"])
         if item_type is not None:
             for problem in item_type.check(spec):
                 if problem.warning:
@@ -379,7 +414,8 @@ class _Checker:
             self.blueprints(tiers, scenarios)
         if self.problems:
             return CheckResult(None, self.problems, self.warnings)
-        return CheckResult(Bank(tiers, tuple(scenarios), self.tiers_doc.data), [], self.warnings)
+        return CheckResult(Bank(tiers, tuple(scenarios), self.tiers_doc.data), [], self.warnings,
+                           self.cues, self.unreferenced)
 
 
 def check_bank(root: Path | str) -> CheckResult:

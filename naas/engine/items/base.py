@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Self
 
 Response = Any  # JSON-able: a label, a list of labels, a mapping, or text
 
-COMMON_FIELDS = ("id", "type", "area", "marks", "stem", "rationale")
+COMMON_FIELDS = ("id", "type", "area", "marks", "stem", "rationale", "references")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class ItemType(ABC):
         self.marks: int = spec["marks"]
         self.stem: str = spec["stem"]
         self.rationale: str = spec["rationale"]
+        self.references: tuple[str, ...] = tuple(spec.get("references") or ())
         self.spec = spec
 
     @classmethod
@@ -154,11 +155,33 @@ class OptionItem(ItemType):
             "options": [(label, self.options[label]) for label in order],
         }
 
+    @abstractmethod
+    def expected_score(self, preference: Mapping[str, float]) -> Fraction:
+        """The expected score of a candidate who answers by `preference` alone (a number per
+        option, higher preferred), breaking ties at random: how a content-blind rule fares."""
+
+    @abstractmethod
+    def keyed(self) -> tuple[str, ...]:
+        """The options a candidate who knows the answer picks first: the key, the key set, or
+        the option ranked first."""
+
+    def key_order(self) -> tuple[str, ...] | None:
+        """The whole key order, for items whose key is an order; None for the others."""
+        return None
+
     def _label(self, raw: Any) -> str:
         label = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
         if label not in self.options:
             raise InvalidResponse(f"{raw!r} is not one of this item's options")
         return label
+
+
+def tied_groups(preference: Mapping[str, float]) -> list[list[str]]:
+    """Option labels grouped by equal preference, most preferred group first."""
+    groups: dict[float, list[str]] = {}
+    for label, value in preference.items():
+        groups.setdefault(value, []).append(label)
+    return [groups[value] for value in sorted(groups, reverse=True)]
 
 
 REGISTRY: dict[str, type[ItemType]] = {}

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import combinations
 from fractions import Fraction
 from typing import Any
 
-from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register
+from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register, tied_groups
 
 SCORINGS = ("per_option", "all_or_nothing")
 
@@ -96,3 +97,20 @@ class Multiple(OptionItem):
         k = len(self.key)
         right, wrong = len(chosen & self.key), len(chosen - self.key)
         return max(Fraction(0), marks * (right - wrong) / k)
+
+    def expected_score(self, preference: Mapping[str, float]) -> Fraction:
+        """Choose `select` options (without `select`, half of them: a content-blind candidate
+        cannot know how many are keys), the most preferred first; a tie at the boundary is
+        settled at random, so every way of settling it is equally likely."""
+        wanted = self.select or len(self.options) // 2
+        chosen: list[str] = []
+        for group in tied_groups(preference):
+            if len(chosen) + len(group) <= wanted:
+                chosen += group
+                continue
+            completions = list(combinations(group, wanted - len(chosen)))
+            return sum((self.score(chosen + list(c)) for c in completions), Fraction(0)) / len(completions)
+        return self.score(chosen)
+
+    def keyed(self) -> tuple[str, ...]:
+        return tuple(sorted(self.key))

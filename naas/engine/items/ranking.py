@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register
+from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register, tied_groups
 
 
 @register
@@ -82,3 +82,24 @@ class Ranking(OptionItem):
         key_position = {label: index + 1 for index, label in enumerate(self.key)}
         points = sum(max(0, n - 1 - abs(response[label] - key_position[label])) for label in self.options)
         return Fraction(self.marks * points, n * (n - 1))
+
+    def expected_score(self, preference: Mapping[str, float]) -> Fraction:
+        """Order by preference; options tied with each other are put in a random order among
+        themselves, so each takes every position of its tied block equally often. The score
+        is a sum of per-option points, so its expectation is the sum of their expectations."""
+        n = len(self.options)
+        key_position = {label: index + 1 for index, label in enumerate(self.key)}
+        points, first = Fraction(0), 1
+        for group in tied_groups(preference):
+            positions = range(first, first + len(group))
+            for label in group:
+                points += Fraction(sum(max(0, n - 1 - abs(p - key_position[label])) for p in positions),
+                                   len(group))
+            first += len(group)
+        return Fraction(self.marks) * points / (n * (n - 1))
+
+    def keyed(self) -> tuple[str, ...]:
+        return (self.key[0],)
+
+    def key_order(self) -> tuple[str, ...]:
+        return tuple(self.key)

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .base import OptionItem, SpecProblem, check_options, label_text, register
+from .base import OptionItem, SpecProblem, check_options, label_text, register, tied_groups
 
 
 @register
@@ -37,3 +37,10 @@ class Single(OptionItem):
 
     def score(self, response: Any) -> Fraction:
         return Fraction(self.marks) if response == self.key else Fraction(0)
+
+    def expected_score(self, preference: Mapping[str, float]) -> Fraction:
+        best = tied_groups(preference)[0]
+        return sum((self.score(label) for label in best), Fraction(0)) / len(best)
+
+    def keyed(self) -> tuple[str, ...]:
+        return (self.key,)

@@ -28,8 +28,8 @@ AREA_PATTERN = re.compile(r"^[A-Z][0-9]{1,2}$")
 
 TIERS_FILE_FIELDS = ("tiers",)
 TIER_FIELDS = ("id", "title", "time_limit_minutes", "validity_years", "resit_wait_days",
-               "pass_mark_percent", "domain_floor_percent", "areas", "blueprint")
-TIER_REQUIRED = tuple(f for f in TIER_FIELDS if f != "domain_floor_percent")
+               "pass_mark_percent", "domain_floor_percent", "domain_floor_min_marks", "areas", "blueprint")
+TIER_REQUIRED = tuple(f for f in TIER_FIELDS if f not in ("domain_floor_percent", "domain_floor_min_marks"))
 AREA_FIELDS = ("code", "title")
 BLUEPRINT_FIELDS = ("scenarios", "min_items_per_area", "total_marks")
 SCENARIO_FIELDS = ("id", "tier", "version", "status", "title", "summary", "stages")
@@ -45,6 +45,7 @@ LIMITS = {  # field: (lowest, highest)
     "resit_wait_days": (0, 10 * 366),
     "pass_mark_percent": (0, 100),
     "domain_floor_percent": (0, 100),
+    "domain_floor_min_marks": (1, 10_000),
     "scenarios": (1, 100),
     "min_items_per_area": (0, 1000),
     "total_marks": (1, 10_000),
@@ -199,7 +200,7 @@ class _Checker:
                     seen[tier_id] = where + ("id",)
             if "title" in spec:
                 self.text(doc, where + ("title",), spec["title"], "title")
-            for name in ("time_limit_minutes", "validity_years", "resit_wait_days"):
+            for name in ("time_limit_minutes", "validity_years", "resit_wait_days", "domain_floor_min_marks"):
                 self.limited(doc, where, spec, name)
             for name in ("pass_mark_percent", "domain_floor_percent"):
                 self.limited(doc, where, spec, name, whole=False)

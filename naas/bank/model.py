@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from naas.engine.items import REGISTRY, ItemType
+from naas.engine.results import DEFAULT_FLOOR_MIN_MARKS
 
 TIER_IDS = ("practitioner", "supervisor", "leader")
 STATUSES = ("draft", "live", "retired")
@@ -47,6 +48,7 @@ class Tier:
     resit_wait_days: int
     pass_mark_percent: int | float
     domain_floor_percent: int | float | None
+    domain_floor_min_marks: int
     areas: tuple[Area, ...]
     blueprint: Blueprint
     spec: Mapping[str, Any] = field(compare=False, repr=False)
@@ -59,6 +61,7 @@ class Tier:
             validity_years=spec["validity_years"], resit_wait_days=spec["resit_wait_days"],
             pass_mark_percent=spec["pass_mark_percent"],
             domain_floor_percent=spec.get("domain_floor_percent"),
+            domain_floor_min_marks=spec.get("domain_floor_min_marks", DEFAULT_FLOOR_MIN_MARKS),
             areas=tuple(Area(a["code"], a["title"]) for a in spec["areas"]),
             blueprint=Blueprint(blueprint["scenarios"], blueprint.get("min_items_per_area", 0),
                                 blueprint.get("total_marks")),

@@ -396,6 +396,8 @@ def refresh_result(session: Session, sitting: Sitting, now: datetime) -> Result:
     result.max_marks = outcome.max_marks
     result.area_scores = sitting_services.area_scores_json(outcome)
     result.passed = outcome.passed
+    result.cut_score = outcome.cut
+    result.cut_basis = outcome.cut_basis
     result.status = "final" if outcome.passed is not None else "awaiting_marking"
     result.computed_at = now
     session.flush()

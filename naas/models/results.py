@@ -27,6 +27,9 @@ class Result(Base):
     # per area: {"P1": {"score": "7/2", "marks": 6}, ...}
     area_scores: Mapped[dict[str, Any]] = mapped_column(JSONType)
     passed: Mapped[bool | None] = mapped_column(Boolean)
+    # the score this form needed, and why: an approved standard or the tier's pass mark
+    cut_score: Mapped[Fraction | None] = mapped_column(FractionType)
+    cut_basis: Mapped[str | None] = mapped_column(String(300))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -58,13 +58,21 @@ def result_view(result: Result, tier: Tier) -> dict:
         band, band_title, text = band_of(fraction, tier)
         rows.append(AreaRow(code, tier.area_title(code), display(score), marks, round(fraction * 100), band,
                             band_title, text))
+    # Results decided before cut scores were kept were decided against the tier's pass mark.
+    cut = result.cut_score if result.cut_score is not None else percent(tier.pass_mark_percent) * result.max_marks
+    cut_percent = cut / result.max_marks * 100 if result.max_marks else Fraction(0)
     return {
         "passed": result.passed,
         "total": display(result.total),
         "max_marks": result.max_marks,
         "percent": display(result.total / result.max_marks * 100) if result.max_marks else "0.00",
+        "cut": display(cut),
+        "cut_percent": round(cut_percent),
+        "cut_basis": result.cut_basis or "pass mark",
+        "standard_set": bool(result.cut_basis and result.cut_basis.startswith("approved standard")),
         "pass_mark": tier.pass_mark_percent,
         "floor": tier.domain_floor_percent,
+        "floor_min_marks": tier.domain_floor_min_marks,
         "areas": rows,
         "tier": tier,
     }

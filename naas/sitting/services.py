@@ -391,7 +391,8 @@ def submit(session: Session, sitting: Sitting, now: datetime, by: str) -> Result
     result_outcome = score(loaded, responses, marked={})
     result = Result(sitting_id=sitting.id, status="final" if result_outcome.passed is not None else "awaiting_marking",
                     total=result_outcome.total, max_marks=result_outcome.max_marks,
-                    area_scores=area_scores_json(result_outcome), passed=result_outcome.passed, computed_at=now)
+                    area_scores=area_scores_json(result_outcome), passed=result_outcome.passed,
+                    cut_score=result_outcome.cut, cut_basis=result_outcome.cut_basis, computed_at=now)
     session.add(result)
     session.flush()
     from naas.marking.services import queue_written_answers
@@ -441,7 +442,8 @@ def score(loaded: LoadedForm, responses: dict[int, Response], marked: dict[int, 
             if value is None and not entry.item.is_complete(answer):
                 value = Fraction(0)
         scored.append(ScoredItem(entry.item.area, entry.item.marks, value))
-    return outcome(scored, loaded.tier.pass_mark_percent, loaded.tier.domain_floor_percent)
+    return outcome(scored, loaded.tier.pass_mark_percent, loaded.tier.domain_floor_percent,
+                   loaded.tier.domain_floor_min_marks)
 
 
 def area_scores_json(result: Outcome) -> dict[str, dict[str, Any]]:

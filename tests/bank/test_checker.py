@@ -343,6 +343,7 @@ def _mutate_tiers(data, tiers):
         paths = list(tier_paths(tiers))
         numeric = [p for p in paths if p and p[-1] in ("time_limit_minutes", "validity_years", "resit_wait_days",
                                                        "pass_mark_percent", "domain_floor_percent", "scenarios",
+                                                       "domain_floor_min_marks",
                                                        "min_items_per_area", "total_marks")]
         path = data.draw(st.sampled_from(numeric) if numeric and data.draw(st.booleans()) else st.sampled_from(paths))
         if not path:
@@ -371,6 +372,7 @@ def _mutate_tiers(data, tiers):
 
 TIER_NUMBERS = {"time_limit_minutes": (1, 1440), "validity_years": (1, 50), "resit_wait_days": (0, 3660),
                 "pass_mark_percent": (0, 100), "domain_floor_percent": (0, 100), "scenarios": (1, 100),
+                "domain_floor_min_marks": (1, 10_000),
                 "min_items_per_area": (0, 1000), "total_marks": (1, 10_000)}
 
 

@@ -90,9 +90,38 @@ def test_thirds_of_a_mark_are_kept_exactly():
 
 
 def test_an_area_below_the_floor_fails_a_candidate_above_the_pass_mark():
-    result = outcome(items(("P1", 10, 10), ("P2", 5, 1)), 60, 40)
+    result = outcome(items(("P1", 10, 10), ("P2", 5, 1)), 60, 40, domain_floor_min_marks=5)
     assert result.fraction > Fraction(3, 5)
     assert result.passed is False and result.failed_areas == ("P2",)
+
+
+def test_an_area_worth_fewer_marks_than_the_floor_counts_is_reported_but_fails_nobody():
+    result = outcome(items(("P1", 10, 10), ("P2", 5, 1), ("P3", 10, 5)), 60, 40)  # the default counts 10+
+    assert result.floored_areas == ("P1", "P3")
+    assert result.areas["P2"].fraction == Fraction(1, 5)
+    assert result.passed is True and result.failed_areas == ()
+    exactly = outcome(items(("P1", 10, 10), ("P2", 10, 3)), 60, 40)  # an area of exactly 10 marks counts
+    assert exactly.passed is False and exactly.failed_areas == ("P2",)
+
+
+def test_the_cut_is_the_sum_of_the_approved_standards_with_the_pass_mark_for_unrated_items():
+    rated = [ScoredItem("P1", 2, Fraction(2), Fraction(3, 2)), ScoredItem("P1", 4, Fraction(2), Fraction(2))]
+    unrated = [ScoredItem("P2", 5, Fraction(3))]
+    result = outcome(rated + unrated, 60, None)
+    assert result.cut == Fraction(3, 2) + 2 + 3  # 60% of the unrated item's 5 marks
+    assert result.total == 7 and result.passed is True
+    assert result.standard_marks == 6
+    assert result.cut_basis.startswith("approved standard for 6 of 11 marks")
+    harder = outcome([ScoredItem("P1", 10, Fraction(7), Fraction(15, 2))], 60, None)
+    assert harder.cut == Fraction(15, 2) and harder.passed is False  # 70% but the standard asks 75%
+    assert harder.cut_basis.startswith("approved standard: the sum")
+    plain = outcome([ScoredItem("P1", 10, Fraction(6))], 60, None)
+    assert plain.cut == 6 and plain.passed is True and plain.cut_basis.startswith("pass mark")
+
+
+def test_a_standard_outside_the_items_marks_is_refused():
+    with pytest.raises(ValueError, match="outside 0..2"):
+        outcome([ScoredItem("P1", 2, Fraction(1), Fraction(5, 2))], 60, None)
 
 
 def test_a_pending_written_answer_leaves_the_decision_open():

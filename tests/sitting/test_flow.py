@@ -289,11 +289,13 @@ def test_objective_items_are_scored_at_submission_and_hidden_until_release(signe
     # both written answers left blank score 0, so nothing waits for marking
     assert result.status == "final" and result.total == 10 and result.max_marks == 20
     assert result.passed is False  # 50% < 60%
+    assert result.cut_score == 12 and result.cut_basis.startswith("pass mark")  # no standard: 60% of 20
     assert signed_in.get(f"/sittings/{sitting_id}/result").status_code == 302  # not released
     app.config["NAAS_CLOCK"] = None
     assert "Released 1 result(s)" in runner.invoke(args=["results", "release", "--tier", "practitioner"]).output
     page = signed_in.get(f"/sittings/{sitting_id}/result").get_data(as_text=True)
     assert "Not passed" in page and "10.00</strong> out of 20" in page
+    assert "To pass this form you needed 12.00 marks (60% of the marks)" in page
     assert "P1: Relationships" in page and "<svg" in page
 
 

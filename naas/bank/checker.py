@@ -341,7 +341,10 @@ class _Checker:
             self.add(doc, where, "references must be a list of citations, e.g. - Children Act 1989 s47(1)")
             return
         for index, entry in enumerate(value):
-            if not isinstance(entry, str) or not entry.strip():
+            if isinstance(entry, Mapping):  # "Act 2026: s1" unquoted reads as a mapping
+                self.add(doc, where + (index,), "a reference with ': ' in it must be in quotes, "
+                                                "e.g. - \"Working Together 2023: chapter 3\"")
+            elif not isinstance(entry, str) or not entry.strip():
                 self.add(doc, where + (index,), "each reference must be a line of text (a statute, guidance or review)")
             elif "\n" in entry.strip() or len(entry) > MAX_REFERENCE:
                 self.add(doc, where + (index,), f"a reference must be one line of at most {MAX_REFERENCE} characters")

@@ -103,6 +103,7 @@ def test_bank_check_prints_cues_as_warnings_with_their_line_and_still_passes(tmp
     (["  "], "each reference must be a line of text"),
     (["x" * 301], "a reference must be one line of at most 300 characters"),
     (["Children Act\n1989"], "a reference must be one line"),
+    ([{"Working Together 2023": "chapter 3"}], "a reference with ': ' in it must be in quotes"),
 ])
 def test_references_must_be_a_list_of_one_line_citations(tmp_path, references, message):
     spec = scenario()

@@ -7,12 +7,13 @@ from .marking import ControlScript, Mark, ReviewRequest, Script, TierSetting
 from .messages import OutboxMessage
 from .organisations import Organisation
 from .results import Result
+from .statistics import ItemReviewNote, StatisticsRun
 from .sittings import FormItem, Response, ResponseStep, Sitting, TestForm
 from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
 
 __all__ = [
     "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "ControlScript", "Endorsement", "FormItem",
-    "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
-    "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "TestForm", "TierSetting",
+    "ItemReviewNote", "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
+    "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "StatisticsRun", "TestForm", "TierSetting",
     "TierVersion", "User", "UserRole",
 ]

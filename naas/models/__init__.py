@@ -3,17 +3,21 @@ from .audit import AuditEvent
 from .bank import BankLoad, ItemVersion, ScenarioVersion, TierVersion
 from .certificates import Certificate
 from .endorsements import Endorsement
+from .equality import EqualityResponse
 from .marking import ControlScript, Mark, ReviewRequest, Script, TierSetting
 from .messages import OutboxMessage
 from .organisations import Organisation
 from .results import Result
+from .standards import ItemStandard, StandardExercise, StandardJudge, StandardRating
 from .statistics import ItemReviewNote, StatisticsRun
 from .sittings import FormItem, Response, ResponseStep, Sitting, TestForm
 from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
 
 __all__ = [
-    "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "ControlScript", "Endorsement", "FormItem",
+    "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "ControlScript", "Endorsement",
+    "EqualityResponse", "FormItem", "ItemStandard",
     "ItemReviewNote", "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
-    "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "StatisticsRun", "TestForm", "TierSetting",
+    "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "StandardExercise",
+    "StandardJudge", "StandardRating", "StatisticsRun", "TestForm", "TierSetting",
     "TierVersion", "User", "UserRole",
 ]

@@ -85,6 +85,7 @@ class ModelResult:
     accuracy: float | None  # held-out, percent
     chance: float | None  # percent
     too_few: str | None = None  # why no figure was computed
+    leading: tuple[tuple[str, float], ...] = ()  # the features the model leans on most, fitted on all items
 
     @property
     def excess(self) -> float | None:
@@ -217,7 +218,11 @@ def leak_test(items: Sequence[AuditedItem]) -> ModelResult:
             picked = {i.texts[j].label for j in order[:len(keyed)]}
             hits += len(picked & keyed) / len(keyed)
             chance += len(keyed) / len(i.texts)
-    return ModelResult(len(scenarios), len(items), 100 * hits / len(items), 100 * chance / len(items))
+    weights = fit_logit(matrices, targets)
+    names = [name for name, _ in FEATURES] + ["length rank", "is longest", "is shortest"]
+    leading = tuple(sorted(zip(names, map(float, weights)), key=lambda nw: -abs(nw[1]))[:4])
+    return ModelResult(len(scenarios), len(items), 100 * hits / len(items), 100 * chance / len(items),
+                       leading=leading)
 
 
 # -- the key's length rank -----------------------------------------------------------------
@@ -306,6 +311,8 @@ def report(audit: TierAudit) -> list[str]:
         lines.append(f"  surface model (conditional logit, leave-one-scenario-out over {m.folds} scenarios): "
                      f"held-out accuracy {m.accuracy:.1f}% against chance {m.chance:.1f}% "
                      f"({m.excess:+.1f} points){flag}")
+        lines.append("    the features it leans on most (weight; positive: keys have more of it): "
+                     + ", ".join(f"{name} {weight:+.2f}" for name, weight in m.leading))
     lines.append("  key's length rank (1 = longest):")
     for r in audit.length_ranks:
         test = "" if r.p_value is None else f"  (even spread: p = {r.p_value:.3f})"

@@ -165,6 +165,11 @@ class OptionItem(ItemType):
         """The options a candidate who knows the answer picks first: the key, the key set, or
         the option ranked first."""
 
+    @abstractmethod
+    def chosen_labels(self, response: Response | None) -> tuple[str, ...]:
+        """The options a response picked (a ranking's: the one ranked first), for the
+        distractor analysis."""
+
     def key_order(self) -> tuple[str, ...] | None:
         """The whole key order, for items whose key is an order; None for the others."""
         return None

@@ -114,3 +114,6 @@ class Multiple(OptionItem):
 
     def keyed(self) -> tuple[str, ...]:
         return tuple(sorted(self.key))
+
+    def chosen_labels(self, response: Any) -> tuple[str, ...]:
+        return tuple(label for label in (response or ()) if label in self.options)

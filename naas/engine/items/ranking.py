@@ -101,5 +101,8 @@ class Ranking(OptionItem):
     def keyed(self) -> tuple[str, ...]:
         return (self.key[0],)
 
+    def chosen_labels(self, response: Any) -> tuple[str, ...]:
+        return tuple(label for label, position in (response or {}).items() if position == 1)
+
     def key_order(self) -> tuple[str, ...]:
         return tuple(self.key)

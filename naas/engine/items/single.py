@@ -44,3 +44,6 @@ class Single(OptionItem):
 
     def keyed(self) -> tuple[str, ...]:
         return (self.key,)
+
+    def chosen_labels(self, response: Any) -> tuple[str, ...]:
+        return (response,) if response in self.options else ()

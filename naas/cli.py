@@ -376,7 +376,8 @@ for _command in COMMANDS:
     main.add_command(_command)
 
 
-FEATURE_COMMANDS = ("naas.sitting.commands", "naas.employers.commands", "naas.certificates.commands")
+FEATURE_COMMANDS = ("naas.sitting.commands", "naas.employers.commands", "naas.certificates.commands",
+                    "naas.statistics.commands")
 
 
 def load_feature_commands() -> None:

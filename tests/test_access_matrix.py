@@ -14,6 +14,7 @@ from naas.auth.services import create_user
 from naas.certificates.services import issue_for_result
 from naas.employers.invitations import issue_link
 from naas.models import Endorsement, Result, Script
+from naas.statistics.services import compute as compute_statistics
 
 from .helpers import PASSWORD, csrf_token, login, make_org, make_user
 from .marking.conftest import sit
@@ -79,6 +80,11 @@ TABLE: dict[str, frozenset[str]] = {
     "employers_admin.organisation": frozenset({"admin"}),
     "employers_admin.add_employer": frozenset({"admin"}),
     "employers_admin.outbox": frozenset({"admin"}),
+    # item statistics: admins only
+    "statistics_admin.index": frozenset({"admin"}),
+    "statistics_admin.tier_page": frozenset({"admin"}),
+    "statistics_admin.tier_csv": frozenset({"admin"}),
+    "statistics_admin.item_page": frozenset({"admin"}),
 }
 
 
@@ -113,10 +119,13 @@ def world(app, session, loaded):  # noqa: F811
                                organisation=org, registration_number="SW777001")
         invitation = issue_link(session, newcomer, opening="Welcome.", actor_id=None,
                                 now=START + timedelta(hours=1), link_for=lambda token: token)
+        statistics = compute_statistics(session, "practitioner", "submitted", actor_id=None,
+                                        now=START + timedelta(hours=1))
         session.commit()
     args = {"sitting_id": sitting.id, "page": 0, "endorsement_id": endorsement.id, "mark_id": mark.id,
             "reference": script.reference, "tier": "practitioner", "filename": "naas.css",
-            "number": certificate.number, "token": invitation.link, "organisation_id": org.id}
+            "number": certificate.number, "token": invitation.link, "organisation_id": org.id,
+            "key": next(iter(statistics.payload["items"]))}
     return people, args
 
 

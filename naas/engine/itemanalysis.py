@@ -59,7 +59,7 @@ class Responses:
                    np.asarray(max_marks, dtype=float))
 
     def totals(self) -> np.ndarray:
-        return np.bincount(self.sitting, weights=self.score, minlength=len(self.sitting_form))
+        return np.bincount(self.sitting, weights=self.score, minlength=len(self.sitting_form)).astype(float)
 
 
 @dataclass(frozen=True)

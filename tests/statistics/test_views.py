@@ -1,0 +1,68 @@
+"""The admin statistics pages read the latest run; notes go back to the bank's writers."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from naas.models import AuditEvent, ItemReviewNote
+from naas.statistics import services
+
+from ..helpers import PASSWORD, csrf_token, login
+from ..sitting.conftest import START
+
+
+def signed_in_admin(app, admin):
+    client = app.test_client()
+    assert login(client, admin.email, PASSWORD).status_code == 302
+    return client
+
+
+def test_before_any_run_the_pages_say_how_to_compute(app, session, loaded, make_admin):
+    client = signed_in_admin(app, make_admin)
+    page = client.get("/admin/statistics/").get_data(as_text=True)
+    assert "Not computed yet" in page and "naas stats items --tier TIER" in page
+    tier = client.get("/admin/statistics/practitioner").get_data(as_text=True)
+    assert "No statistics have been computed for this tier yet" in tier
+    assert client.get("/admin/statistics/practitioner/items.csv").status_code == 404
+    assert client.get("/admin/statistics/wizard").status_code == 404
+
+
+def test_the_tier_page_shows_reliability_sets_items_and_the_csv(app, session, cohort, make_admin):
+    services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    session.commit()
+    client = signed_in_admin(app, make_admin)
+    page = client.get("/admin/statistics/practitioner").get_data(as_text=True)
+    assert "from 60" in page and "Cronbach" in page and "Standard error of measurement" in page
+    assert "Candidates within one SEM of their form" in page
+    assert "p-case-a-1@1" in page and "Scenarios as sets" in page
+    csv_response = client.get("/admin/statistics/practitioner/items.csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert "p-case-a-1,1,p-case-a,single" in csv_response.get_data(as_text=True)
+
+
+def test_an_item_page_shows_its_text_key_figures_and_takes_a_note(app, session, cohort, make_admin):
+    services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    session.commit()
+    client = signed_in_admin(app, make_admin)
+    url = "/admin/statistics/practitioner/items/p-case-a-1@1"
+    page = client.get(url).get_data(as_text=True)
+    assert "First?" in page and "(key)" in page and "Options chosen, by thirds" in page
+    refused = client.post(url, data={"csrf_token": csrf_token(client, url), "note": "   "})
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "There is a problem" in body and "<title>Error:" in body
+    assert session.scalar(select(ItemReviewNote)) is None
+    added = client.post(url, data={"csrf_token": csrf_token(client, url), "note": "Option b draws the top third."})
+    assert added.status_code == 302
+    note = session.scalar(select(ItemReviewNote))
+    assert note.note == "Option b draws the top third." and note.created_by == make_admin.id
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "item.review_note")) is not None
+    assert "Option b draws the top third." in client.get(url).get_data(as_text=True)
+
+
+def test_an_unknown_item_is_not_found(app, session, cohort, make_admin):
+    services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    session.commit()
+    client = signed_in_admin(app, make_admin)
+    assert client.get("/admin/statistics/practitioner/items/p-nothing@1").status_code == 404

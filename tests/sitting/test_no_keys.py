@@ -53,7 +53,7 @@ def secrets_of(bank, tier):
 
 def test_short_distinctive_marking_material_is_looked_for_too(bundled_bank):
     fragments = secrets_of(bundled_bank, "practitioner")
-    assert "Reflexivity and bias" in fragments and "No review or contingency." in fragments
+    assert "Reflexivity and bias" in fragments and "Does both (i) and (ii)." in fragments
 
 
 def mark_every_script(session, now):

@@ -292,9 +292,13 @@ def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, 
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="set up and print the logins, but do not serve")
-def demo(host: str, port: int, no_serve: bool) -> None:
+@click.option("--cohort", default=0, show_default=True, type=click.IntRange(0, 5000),
+              help="also sit this many simulated candidates per tier through the real services, mark and release "
+                   "them, and compute the statistics, so that the statistics pages show figures (about a minute for "
+                   "100 per tier)")
+def demo(host: str, port: int, no_serve: bool, cohort: int) -> None:
     from .bank_store import BankConflict
-    from .demo import DemoError, set_up_demo
+    from .demo import DemoError, seed_demo_cohort, set_up_demo
 
     os.environ.setdefault("NAAS_ENV", "demo")
     app = build_app({"NAAS_ENV": "demo", "NAAS_BASE_URL": f"http://{host}:{port}"})
@@ -310,6 +314,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
             fail(f"the demo database {_database_name(app.config['NAAS_DATABASE_URL'])} holds another copy of the "
                  "bank with the same versions: bump the versions of the changed scenarios, or remove the demo "
                  "database to start afresh")
+        if cohort:
+            click.echo(f"Seeding a simulated cohort of {cohort} candidate(s) per tier (demo data, labelled as such)...")
+            for line in _guarded(seed_demo_cohort, cohort, click.echo):
+                click.echo(f"  {line}")
     url = f"http://{host}:{port}/"
     click.echo("")
     click.echo("NAAS demo is ready.")

@@ -75,3 +75,19 @@ def set_up_demo() -> list[tuple[str, str, str]]:
                                 endorsed_by=employer.id, created_at=now))
     session.commit()
     return logins
+
+
+def seed_demo_cohort(candidates: int, progress=lambda message: None) -> list[str]:
+    """Sit `candidates` simulated candidates per tier through the real services, release their
+    results and compute each tier's statistics: the statistics pages then show figures."""
+    from naas.statistics import services as statistics
+    from naas.statistics.cohort import seed_cohort
+
+    lines = []
+    for tier in sorted(check_bank(current_app.config["NAAS_BANK_PATH"]).bank.tiers):
+        report = seed_cohort(db.session, tier, candidates, db.utcnow(), progress=progress)
+        run = statistics.compute(db.session, tier, "released", actor_id=None, now=db.utcnow())
+        db.session.commit()
+        lines.append(f"{tier}: {report.candidates} new simulated candidate(s) sat, {report.released} result(s) "
+                     f"released, {report.passed} passed; statistics computed from {run.sittings} sitting(s)")
+    return lines

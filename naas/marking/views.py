@@ -12,6 +12,7 @@ from naas import db
 from naas.auth import roles_required
 from naas.clock import now as clock_now
 from naas.models import ItemVersion, Mark, Script, Sitting, TierVersion
+from naas.statistics.services import sem_band
 
 from . import services
 from .services import MarkingRefused
@@ -133,7 +134,9 @@ def overview():
     settings = {tier: services.settings_for(db.session, tier) for tier in _tiers()}
     rules = _rules()
     figures = [services.reliability(db.session, user, clock_now(), rules) for user in services.assessors(db.session)]
-    return render_template("marking/admin.html", states=states, settings=settings, figures=figures, rules=rules)
+    bands = {tier: sem_band(db.session, tier) for tier in _tiers()}
+    return render_template("marking/admin.html", states=states, settings=settings, figures=figures, rules=rules,
+                           bands=bands)
 
 
 @admin_bp.route("/<tier>/release", methods=["POST"])

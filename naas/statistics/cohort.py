@@ -29,6 +29,7 @@ from naas.sitting import services as sitting
 
 COHORT_ORGANISATION = "Simulated cohort (demo data)"
 DISCRIMINATION = 1.2
+TIER_DIGIT = {"practitioner": 1, "supervisor": 2, "leader": 3}  # keeps registration numbers apart
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, see
         theta = rng.gauss(0, 1)
         candidate = create_user(session, email=email, name=f"Simulated candidate {tier} {number + 1}",
                                 roles=("candidate",), organisation=org,
-                                registration_number=f"SW8{rng.randrange(10**7):07d}")
+                                registration_number=f"SW8{TIER_DIGIT.get(tier, 9)}{number + 1:06d}")
         endorsement = Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier=tier,
                                   endorsed_by=employer.id, created_at=start - timedelta(days=1))
         session.add(endorsement)

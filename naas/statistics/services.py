@@ -89,6 +89,15 @@ def latest(session: Session, tier: str, scope: str | None = None) -> StatisticsR
     return session.scalar(query.order_by(StatisticsRun.computed_at.desc(), StatisticsRun.id.desc()).limit(1))
 
 
+def sem_band(session: Session, tier: str) -> dict[str, Any] | None:
+    """How many candidates' totals lay within one SEM of their form's cut in the tier's latest
+    statistics, with when they were computed: the decisions least certain."""
+    run = latest(session, tier)
+    if run is None or not run.payload.get("band"):
+        return None
+    return {**run.payload["band"], "computed_at": run.computed_at, "scope": run.scope}
+
+
 def flagged(run: StatisticsRun) -> list[dict[str, Any]]:
     return [entry for entry in run.payload["items"].values() if entry["flags"]]
 

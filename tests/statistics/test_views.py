@@ -69,3 +69,11 @@ def test_an_unknown_item_is_not_found(app, session, cohort, make_admin):
     session.commit()
     client = signed_in_admin(app, make_admin)
     assert client.get("/admin/statistics/practitioner/items/p-nothing@1").status_code == 404
+
+
+def test_the_release_page_shows_how_many_decisions_lie_within_one_sem_of_the_cut(app, session, cohort, make_admin):
+    run = services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    session.commit()
+    band = run.payload["band"]
+    page = signed_in_admin(app, make_admin).get("/admin/marking/").get_data(as_text=True)
+    assert f"{band['within']} of {band['decided']} candidates were within one standard error of measurement" in page

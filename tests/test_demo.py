@@ -78,3 +78,23 @@ def test_demo_over_a_bank_that_fails_the_check_is_one_clear_line(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
         f"Error: the question bank {root} does not pass `naas bank check` (1 problem(s)): fix it first"]
+
+
+def test_demo_with_a_cohort_shows_statistics_an_admin_can_read(tmp_path):
+    url = f"sqlite:///{tmp_path}/demo.sqlite3"
+    env = {**os.environ, "NAAS_DATABASE_URL": url}
+    env.pop("NAAS_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "naas.cli", "demo", "--no-serve", "--cohort", "4"],
+                            capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for tier in ("practitioner", "supervisor", "leader"):
+        assert re.search(rf"{tier}: 4 new simulated candidate\(s\) sat, 4 result\(s\) released", result.stdout)
+    admin = re.search(r"^\s+admin\s+(\S+)\s+(\S+)$", result.stdout, re.M)
+    app = create_app({"NAAS_ENV": "testing", "NAAS_DATABASE_URL": url, "SECRET_KEY": "d" * 40})
+    client = app.test_client()
+    assert login(client, admin.group(1), admin.group(2)).status_code == 302
+    page = client.get("/admin/statistics/practitioner").get_data(as_text=True)
+    assert "from 4" in page and "Too few sittings" in page  # 4 candidates: no numbers, said in words
+    again = subprocess.run([sys.executable, "-m", "naas.cli", "demo", "--no-serve", "--cohort", "4"],
+                           capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0 and "practitioner: 0 new simulated candidate(s) sat" in again.stdout

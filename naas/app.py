@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     """
     app = Flask(
         __name__,
-        template_folder=str(config_module.PROJECT_ROOT / "templates"),
+        template_folder=str(config_module.TEMPLATES),
         instance_relative_config=True,
     )
     settings = config_module.from_environment(config_module.environ(), app.instance_path)

@@ -7,8 +7,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_BANK = PROJECT_ROOT / "question_bank"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def _beside_code(name: str) -> Path:
+    """`templates/` and `question_bank/` sit at the top of a checkout; a wheel maps them into
+    the package (pyproject.toml), so an installed `naas` finds them beside its code."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PROJECT_ROOT / name
+
+
+TEMPLATES = _beside_code("templates")
+BUNDLED_BANK = _beside_code("question_bank")
 
 ENVIRONMENTS = ("production", "demo", "testing")
 

@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(home.bp)
+    app.register_blueprint(home.health_bp)
     for name in FEATURES:
         import_module(f"naas.{name}").init_app(app)  # each registers its blueprint, panels and links
 

@@ -30,7 +30,9 @@ STAFF_MARKERS = frozenset({"assessor", "other_assessor", "moderator"})
 TABLE: dict[str, frozenset[str]] = {
     "static": EVERYONE,
     "home.index": EVERYONE,
-    "home.healthz": EVERYONE,
+    "health.livez": EVERYONE,
+    "health.readyz": EVERYONE,
+    "health.healthz": EVERYONE,
     "auth.login": EVERYONE,
     "auth.logout": SIGNED_IN,
     "home.dashboard": SIGNED_IN,

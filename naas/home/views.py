@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
 from naas import db
 from naas.auth.decorators import public
@@ -27,30 +26,23 @@ def dashboard():
     for role, template, provider in registry:
         if current_user.has_role(role) and template not in seen:  # one panel may serve several roles
             seen.add(template)
+            data = provider(current_user)
+            if data is None:  # the provider has nothing to show this user
+                continue
             roles = [r for r, t, _ in registry if t == template and current_user.has_role(r)]
-            panels.append((" ".join(roles), template, provider(current_user)))
+            panels.append((" ".join(roles), template, data))
     shown_roles = {r for roles, _, _ in panels for r in roles.split()}
     admin_links = current_app.extensions.get("naas.admin_links", [])
     return render_template("home/dashboard.html", panels=panels, shown_roles=shown_roles, admin_links=admin_links)
 
 
 def dashboard_panel(app, role: str, template: str):
-    """Register a panel of `role`'s dashboard: `template` rendered with `data` from the provider."""
+    """Register a panel of `role`'s dashboard: `template` rendered with `data` from the provider
+    (which may return None to show no panel to this user)."""
     def register(provider):
         app.extensions.setdefault("naas.dashboard", []).append((role, template, provider))
         return provider
     return register
-
-
-@bp.route("/healthz")
-@public
-def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception as exc:  # any database failure means unhealthy, whatever its kind
-        current_app.logger.error("health check: database unreachable: %s", exc)
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
 
 
 def admin_link(app, endpoint: str, label: str) -> None:

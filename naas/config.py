@@ -38,7 +38,12 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "NAAS_DATABASE_URL": environ.get(
             "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"),
         "NAAS_BANK_PATH": environ.get("NAAS_BANK_PATH", str(BUNDLED_BANK)),
-        "NAAS_REDIS_URL": environ.get("NAAS_REDIS_URL"),
+        "NAAS_REDIS_URL": _redis_url(environ),
+        # How many worker processes will serve (`naas serve --workers` sets it for its workers).
+        "NAAS_WORKERS": _worker_count(environ),
+        # Settings that only work on one machine, allowed knowingly (a one-box pilot).
+        "NAAS_ALLOW_SQLITE": environ.get("NAAS_ALLOW_SQLITE", "") == "1",
+        "NAAS_ALLOW_LOCAL_LIMITS": environ.get("NAAS_ALLOW_LOCAL_LIMITS", "") == "1",
         # How many reverse proxies (load balancer, ingress) stand in front of the app. Only then
         # are X-Forwarded-For and X-Forwarded-Proto believed: the client address that rate limits
         # count, and whether the request came over https. 0 (the default) ignores them, so a
@@ -92,6 +97,27 @@ def _marking_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return settings
 
 
+def _redis_url(environ: Mapping[str, str]) -> str | None:
+    url = environ.get("NAAS_REDIS_URL", "").strip() or None
+    if url:
+        from redis.connection import parse_url
+
+        try:
+            parse_url(url)
+        except ValueError as exc:
+            raise ConfigError(f"NAAS_REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0 ({exc})") from None
+    return url
+
+
+def _worker_count(environ: Mapping[str, str]) -> int | None:
+    raw = environ.get("NAAS_WORKERS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise ConfigError(f"NAAS_WORKERS is {raw!r}; it must be a whole number from 1 to 256")
+    return int(raw)
+
+
 def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -113,10 +139,28 @@ def check(config: Mapping[str, Any], serving: bool) -> None:
             "or run the demo with `naas demo`.")
     if config.get("SECRET_KEY") and env == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("NAAS_SECRET_KEY is too short: use at least 32 random characters")
+    if serving and config.get("SECRET_KEY") and env == "production" and len(set(config["SECRET_KEY"])) < 10:
+        raise ConfigError("NAAS_SECRET_KEY is too weak (it repeats a few characters): use a random value, "
+                          "e.g. python -c 'import secrets; print(secrets.token_hex(32))'")
     if serving and not config.get("NAAS_SIGNING_KEY") and env == "production":
         raise ConfigError(
             "NAAS_SIGNING_KEY is not set. Set it to the certificate signing key (make one with "
             "`naas cert new-key`, or give the path of an Ed25519 PEM file), or run the demo with `naas demo`.")
+    if serving and env == "production":
+        _refuse_one_machine_settings(config)
+
+
+def _refuse_one_machine_settings(config: Mapping[str, Any]) -> None:
+    """Production runs on several workers or machines: refuse what only works on one, unless
+    an operator allows it by name (a one-box pilot)."""
+    if str(config.get("NAAS_DATABASE_URL", "")).startswith("sqlite") and not config.get("NAAS_ALLOW_SQLITE"):
+        raise ConfigError("NAAS_DATABASE_URL is SQLite, which only one machine can use: set it to PostgreSQL "
+                          "(postgresql+psycopg://...), or set NAAS_ALLOW_SQLITE=1 for a one-box pilot")
+    workers = config.get("NAAS_WORKERS") or 1
+    if workers > 1 and not config.get("NAAS_REDIS_URL") and not config.get("NAAS_ALLOW_LOCAL_LIMITS"):
+        raise ConfigError(f"NAAS_REDIS_URL is not set but {workers} workers will serve: each would count rate "
+                          "limits on its own. Set NAAS_REDIS_URL, or NAAS_ALLOW_LOCAL_LIMITS=1 to accept "
+                          "per-worker limits")
 
 
 def environ() -> Mapping[str, str]:

@@ -32,9 +32,10 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("NAAS_ENV", "production")
-    monkeypatch.setenv("NAAS_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("NAAS_SECRET_KEY", "test-secret-0123456789abcdefghijklmnop")
     monkeypatch.setenv("NAAS_SIGNING_KEY", "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E=")  # a test key, signs nothing
     monkeypatch.setenv("NAAS_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("NAAS_ALLOW_SQLITE", "1")
     monkeypatch.setenv("NAAS_BASE_URL", "https://naas.example.org")
     app = create_app()
     assert app.config["NAAS_DATABASE_URL"] == f"sqlite:///{tmp_path}/x.db"

@@ -78,7 +78,7 @@ def test_demo_and_test_instances_generate_a_private_key_once(tmp_path, caplog):
 
 def test_production_refuses_to_start_without_a_signing_key(monkeypatch):
     monkeypatch.setenv("NAAS_ENV", "production")
-    monkeypatch.setenv("NAAS_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("NAAS_SECRET_KEY", "test-secret-0123456789abcdefghijklmnop")
     monkeypatch.delenv("NAAS_SIGNING_KEY", raising=False)
     with pytest.raises(ConfigError, match="NAAS_SIGNING_KEY is not set"):
         create_app()
@@ -87,9 +87,10 @@ def test_production_refuses_to_start_without_a_signing_key(monkeypatch):
 def test_production_starts_with_the_configured_key(monkeypatch, tmp_path):
     key = new_key_text()
     monkeypatch.setenv("NAAS_ENV", "production")
-    monkeypatch.setenv("NAAS_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("NAAS_SECRET_KEY", "test-secret-0123456789abcdefghijklmnop")
     monkeypatch.setenv("NAAS_SIGNING_KEY", key)
     monkeypatch.setenv("NAAS_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    monkeypatch.setenv("NAAS_ALLOW_SQLITE", "1")
     app = create_app()
     assert app.extensions["naas.signing_key"].kid == parse_key(key).kid
 

@@ -14,7 +14,7 @@ from . import db
 from .extensions import csrf, limiter, login_manager
 
 # The feature areas, each a package with `init_app(app)`. Add a new area here.
-FEATURES = ("sitting", "marking", "employers", "certificates", "statistics")
+FEATURES = ("sitting", "marking", "employers", "certificates", "standards", "statistics", "equality")
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:

@@ -166,6 +166,15 @@ def _retire_older(session: Session, scenario: Scenario, report: LoadReport) -> N
         report.status_changes.append(f"{scenario.id} v{version.version}: live -> retired (superseded)")
 
 
+TIER_ORDER = ("practitioner", "supervisor", "leader")
+
+
+def loaded_tiers(session: Session) -> list[str]:
+    """The tiers the database holds, in their order (practitioner, supervisor, leader)."""
+    known = set(session.scalars(select(TierVersion.tier)))
+    return sorted(known, key=lambda t: (TIER_ORDER.index(t) if t in TIER_ORDER else len(TIER_ORDER), t))
+
+
 def current_tier_version(session: Session, tier: str) -> TierVersion | None:
     """The version of the tier's definition that new forms are assembled under."""
     return session.scalar(select(TierVersion).where(TierVersion.tier == tier)

@@ -252,7 +252,7 @@ def user_group() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", "roles", required=True, multiple=True,
-              help="candidate, employer, assessor, moderator or admin; repeat for several")
+              help="candidate, employer, assessor, moderator, admin or standard_setter; repeat for several")
 @click.option("--org", help="the organisation's name (required for employers)")
 @click.option("--registration", help="Social Work England registration number (candidates)")
 @click.option("--no-password", is_flag=True, help="create without a password")
@@ -348,6 +348,9 @@ def warn_if_certificates_render_slowly() -> None:
 @click.option("--workers", default=(os.cpu_count() or 1) + 1, show_default=True, type=int,
               help="gunicorn sync workers (more where the database runs on another machine)")
 def serve(bind: str, workers: int) -> None:
+    if workers < 1:
+        fail(f"--workers is {workers}; it must be at least 1")
+    os.environ["NAAS_WORKERS"] = str(workers)  # the settings check it, here and in each worker
     app = build_app()  # fail here, once, with a clear message, rather than in every worker
 
     @with_app()
@@ -360,6 +363,13 @@ def serve(bind: str, workers: int) -> None:
         reachable()
     app.extensions["naas.engine"].dispose()  # the workers make their own connections
     warn_if_certificates_render_slowly()
+    config = app.config
+    redis_url = config["NAAS_REDIS_URL"]
+    limits = (f"Redis at {_database_name(redis_url)}" if redis_url else
+              "each worker's memory (NAAS_ALLOW_LOCAL_LIMITS)" if workers > 1 else "the worker's memory")
+    click.echo(f"Serving NAAS ({config['NAAS_ENV']}) on {bind} with {workers} worker(s); database "
+               f"{_database_name(config['NAAS_DATABASE_URL'])}; rate limits in {limits}; "
+               f"question bank {config['NAAS_BANK_PATH']}", err=True)
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
                                "--access-logfile", "-", "naas.wsgi:app"])
 
@@ -385,7 +395,7 @@ for _command in COMMANDS:
 
 
 FEATURE_COMMANDS = ("naas.sitting.commands", "naas.employers.commands", "naas.certificates.commands",
-                    "naas.statistics.commands")
+                    "naas.statistics.commands", "naas.equality.commands")
 
 
 def load_feature_commands() -> None:

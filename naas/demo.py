@@ -77,11 +77,19 @@ def set_up_demo() -> list[tuple[str, str, str]]:
     return logins
 
 
+def demo_seeder(app, seeder) -> None:
+    """A feature adds demo data of its own after the simulated cohort has sat a tier:
+    `seeder(session, tier, cohort_emails, now)` returns a line saying what it made, or None.
+    (Features register here, so the demo needs to know none of them.)"""
+    app.extensions.setdefault("naas.demo_seeders", []).append(seeder)
+
+
 def seed_demo_cohort(candidates: int, progress=lambda message: None) -> list[str]:
     """Sit `candidates` simulated candidates per tier through the real services, release their
-    results and compute each tier's statistics: the statistics pages then show figures."""
+    results and compute each tier's statistics; then each feature's demo seeder adds what its
+    pages need (equality answers and the fairness report, a standard-setting panel)."""
     from naas.statistics import services as statistics
-    from naas.statistics.cohort import seed_cohort
+    from naas.statistics.cohort import cohort_emails, seed_cohort
 
     lines = []
     for tier in sorted(check_bank(current_app.config["NAAS_BANK_PATH"]).bank.tiers):
@@ -90,4 +98,9 @@ def seed_demo_cohort(candidates: int, progress=lambda message: None) -> list[str
         db.session.commit()
         lines.append(f"{tier}: {report.candidates} new simulated candidate(s) sat, {report.released} result(s) "
                      f"released, {report.passed} passed; statistics computed from {run.sittings} sitting(s)")
+        for seeder in current_app.extensions.get("naas.demo_seeders", []):
+            line = seeder(db.session, tier, cohort_emails(tier, candidates), db.utcnow())
+            db.session.commit()
+            if line:
+                lines.append(f"{tier}: {line}")
     return lines

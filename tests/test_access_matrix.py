@@ -13,7 +13,9 @@ from naas.marking import services as marking
 from naas.auth.services import create_user
 from naas.certificates.services import issue_for_result
 from naas.employers.invitations import issue_link
+from naas.equality.services import compute as compute_fairness
 from naas.models import Endorsement, Result, Script
+from naas.standards import services as standards
 from naas.statistics.services import compute as compute_statistics
 
 from .helpers import PASSWORD, csrf_token, login, make_org, make_user
@@ -21,7 +23,7 @@ from .marking.conftest import sit
 from .sitting.conftest import START, Clock, loaded, small_bank  # noqa: F401  (fixtures)
 
 PERSONAS = ("anonymous", "candidate", "other_candidate", "employer", "other_employer", "assessor",
-            "other_assessor", "moderator", "admin")
+            "other_assessor", "moderator", "standard_setter", "admin")
 EVERYONE = frozenset(PERSONAS)
 SIGNED_IN = EVERYONE - {"anonymous"}
 STAFF_MARKERS = frozenset({"assessor", "other_assessor", "moderator"})
@@ -87,6 +89,27 @@ TABLE: dict[str, frozenset[str]] = {
     "statistics_admin.tier_page": frozenset({"admin"}),
     "statistics_admin.tier_csv": frozenset({"admin"}),
     "statistics_admin.item_page": frozenset({"admin"}),
+    # standard setting: judges (standard setters and assessors) see their own exercises; an
+    # exercise's pages only its panel (the standard setter); admins run it
+    "standards.index": STAFF_MARKERS | {"standard_setter"},
+    "standards.exercise": frozenset({"standard_setter"}),
+    "standards.rate": frozenset({"standard_setter"}),
+    "standards_admin.index": frozenset({"admin"}),
+    "standards_admin.new": frozenset({"admin"}),
+    "standards_admin.detail": frozenset({"admin"}),
+    "standards_admin.add_judge": frozenset({"admin"}),
+    "standards_admin.remove_judge": frozenset({"admin"}),
+    "standards_admin.round2": frozenset({"admin"}),
+    "standards_admin.approve": frozenset({"admin"}),
+    "standards_admin.report": frozenset({"admin"}),
+    "standards_admin.released": frozenset({"admin"}),
+    "standards_admin.close": frozenset({"admin"}),
+    # equality monitoring: each candidate their own answers; the fairness report admins only
+    "equality.questions": frozenset({"candidate", "other_candidate"}),
+    "equality.withdraw": frozenset({"candidate", "other_candidate"}),
+    "fairness_admin.index": frozenset({"admin"}),
+    "fairness_admin.report": frozenset({"admin"}),
+    "fairness_admin.item": frozenset({"admin"}),
 }
 
 
@@ -105,6 +128,7 @@ def world(app, session, loaded):  # noqa: F811
         "assessor": make_user(session, "assessor", org=markers_org),
         "other_assessor": make_user(session, "assessor", org=markers_org),
         "moderator": make_user(session, ("assessor", "moderator"), org=markers_org),
+        "standard_setter": make_user(session, "standard_setter"),
         "admin": make_user(session, "admin"),
     }
     sitting = sit(session, people["candidate"], org, people["employer"])
@@ -123,11 +147,18 @@ def world(app, session, loaded):  # noqa: F811
                                 now=START + timedelta(hours=1), link_for=lambda token: token)
         statistics = compute_statistics(session, "practitioner", "submitted", actor_id=None,
                                         now=START + timedelta(hours=1))
+        compute_fairness(session, "practitioner", "submitted", actor_id=None, now=START + timedelta(hours=1))
+        exercise = standards.create_exercise(session, "practitioner", "Matrix panel", None, people["admin"],
+                                             START + timedelta(hours=1))
+        second_judge = make_user(session, "standard_setter")
+        for judge in (people["standard_setter"], second_judge):
+            standards.add_judge(session, exercise, judge.email, people["admin"], START + timedelta(hours=1))
         session.commit()
     args = {"sitting_id": sitting.id, "page": 0, "endorsement_id": endorsement.id, "mark_id": mark.id,
             "reference": script.reference, "tier": "practitioner", "filename": "naas.css",
             "number": certificate.number, "token": invitation.link, "organisation_id": org.id,
-            "key": next(iter(statistics.payload["items"]))}
+            "key": next(iter(statistics.payload["items"])), "exercise_id": exercise.id,
+            "user_id": second_judge.id}
     return people, args
 
 

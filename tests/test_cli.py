@@ -16,7 +16,7 @@ from .bank.builders import scenario, write_bank
 @pytest.fixture
 def naas(app_config, tmp_path):
     """Run `naas ...` as a user would, in a fresh process, against the test database."""
-    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "test-secret-0123456789abcdefghijklmnop",
            "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"], "NAAS_NEW_PASSWORD": "a long enough password"}
 
     def run(*args: str, **overrides: str) -> subprocess.CompletedProcess:
@@ -45,7 +45,8 @@ def test_org_and_user_create(naas, app_config):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--role", "wizard"], "unknown role 'wizard'; roles are: candidate, employer, assessor, moderator, admin"),
+    (["--role", "wizard"], "unknown role 'wizard'; roles are: candidate, employer, assessor, moderator, admin, "
+                           "standard_setter"),
     (["--role", "employer"], "an employer account needs an organisation"),
     (["--role", "employer", "--org", "Nowhere"], "no organisation called 'Nowhere'"),
     (["--role", "candidate"], "needs a Social Work England registration number"),
@@ -129,9 +130,9 @@ def test_bank_check_prints_a_summary_per_tier_and_area(naas, tmp_path):
 
 
 def test_the_commands_are_also_reachable_through_flask(app_config, tmp_path):
-    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "test-secret-0123456789abcdefghijklmnop",
            "NAAS_SIGNING_KEY": "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E=",  # a test key, signs nothing
-           "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"]}
+           "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"], "NAAS_ALLOW_SQLITE": "1"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "naas", "bank", "check",
                              str(write_bank(tmp_path / "bank"))], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
@@ -218,7 +219,7 @@ TEST_SIGNING_KEY = "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E="  # a test key,
     ("nosuchdb://x/y", "Error: cannot set up the database (NAAS_DATABASE_URL): NoSuchModuleError"),
 ])
 def test_serve_with_a_bad_database_url_is_one_clear_line(naas, url, message):
-    result = naas("serve", NAAS_DATABASE_URL=url, NAAS_SIGNING_KEY=TEST_SIGNING_KEY)
+    result = naas("serve", "--workers", "1", NAAS_DATABASE_URL=url, NAAS_SIGNING_KEY=TEST_SIGNING_KEY)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message)
 
@@ -228,7 +229,8 @@ def test_serve_with_a_bad_database_url_is_one_clear_line(naas, url, message):
     ("sqlite:///{tmp}/empty.sqlite3", "Error: the database"),  # there, but never migrated
 ])
 def test_serve_refuses_a_database_it_cannot_use_before_starting_workers(naas, tmp_path, url, message):
-    result = naas("serve", NAAS_DATABASE_URL=url.format(tmp=tmp_path), NAAS_SIGNING_KEY=TEST_SIGNING_KEY)
+    result = naas("serve", "--workers", "1", NAAS_DATABASE_URL=url.format(tmp=tmp_path),
+                  NAAS_SIGNING_KEY=TEST_SIGNING_KEY, NAAS_ALLOW_SQLITE="1")
     assert result.returncode == 1 and "Traceback" not in result.stderr and "gunicorn" not in result.stderr.lower()
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message)
 
@@ -245,8 +247,9 @@ def test_the_wsgi_app_without_a_secret_key_stops_with_one_clear_line(tmp_path):
 def test_a_worker_freezes_what_start_up_built_so_full_collections_skip_it(tmp_path):
     """naas/wsgi.py: without gc.freeze() a full collection walks the whole app, and about one
     certificate render in fifteen took twice as long (docs/performance.md)."""
-    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "s" * 40,
-           "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "NAAS_SIGNING_KEY": TEST_SIGNING_KEY}
+    env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": "test-secret-0123456789abcdefghijklmnop",
+           "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "NAAS_SIGNING_KEY": TEST_SIGNING_KEY,
+           "NAAS_ALLOW_SQLITE": "1"}
     script = "import gc; import naas.wsgi; print(gc.get_freeze_count(), naas.wsgi.app.name)"
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr

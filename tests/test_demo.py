@@ -89,12 +89,17 @@ def test_demo_with_a_cohort_shows_statistics_an_admin_can_read(tmp_path):
     assert result.returncode == 0, result.stderr
     for tier in ("practitioner", "supervisor", "leader"):
         assert re.search(rf"{tier}: 4 new simulated candidate\(s\) sat, 4 result\(s\) released", result.stdout)
+        assert f"{tier}: a standard-setting panel of 5 simulated judges has rated" in result.stdout
+        assert f"{tier}: 4 simulated candidate(s) answered the equality questions" in result.stdout
     admin = re.search(r"^\s+admin\s+(\S+)\s+(\S+)$", result.stdout, re.M)
     app = create_app({"NAAS_ENV": "testing", "NAAS_DATABASE_URL": url, "SECRET_KEY": "d" * 40})
     client = app.test_client()
     assert login(client, admin.group(1), admin.group(2)).status_code == 302
     page = client.get("/admin/statistics/practitioner").get_data(as_text=True)
     assert "from 4" in page and "Too few sittings" in page  # 4 candidates: no numbers, said in words
+    assert "Demo panel (practitioner)" in client.get("/admin/standards/").get_data(as_text=True)
+    assert client.get("/admin/fairness/practitioner").status_code == 200
     again = subprocess.run([sys.executable, "-m", "naas.cli", "demo", "--no-serve", "--cohort", "4"],
                            capture_output=True, text=True, env=env, timeout=600)
     assert again.returncode == 0 and "practitioner: 0 new simulated candidate(s) sat" in again.stdout
+    assert "standard-setting panel" not in again.stdout  # one panel per tier, made once

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from naas import db
 from naas.auth.decorators import public
 
 bp = Blueprint("home", __name__)

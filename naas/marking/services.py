@@ -381,17 +381,24 @@ def _finalise(session: Session, script: Script, final: Fraction, source: str, no
     refresh_result(session, session.get(Sitting, script.sitting_id), now)
 
 
+def final_marks(session: Session, sitting: Sitting) -> dict[int, Fraction]:
+    """The sitting's finally marked written answers: form item id -> agreed mark."""
+    scripts = session.scalars(select(Script).where(Script.sitting_id == sitting.id)).all()
+    response_items = {r.id: r.form_item_id for r in session.scalars(
+        select(Response).where(Response.sitting_id == sitting.id))}
+    return {response_items[s.response_id]: s.final_mark for s in scripts if s.status == "final"}
+
+
 def refresh_result(session: Session, sitting: Sitting, now: datetime) -> Result:
     """Recompute a sitting's result from its responses, pinned items and final marks."""
     from naas.sitting import services as sitting_services
 
     result = session.scalar(select(Result).where(Result.sitting_id == sitting.id))
-    scripts = session.scalars(select(Script).where(Script.sitting_id == sitting.id)).all()
-    response_items = {r.id: r.form_item_id for r in session.scalars(
-        select(Response).where(Response.sitting_id == sitting.id))}
-    marked = {response_items[s.response_id]: s.final_mark for s in scripts if s.status == "final"}
     loaded = sitting_services.load_form(session, sitting.form)
-    outcome = sitting_services.score(loaded, sitting_services.responses_of(session, sitting), marked)
+    # a released result keeps the standard it was released under unless an admin applies a newer one
+    standards = sitting_services.form_standards(session, loaded, result.released_at)
+    outcome = sitting_services.score(loaded, sitting_services.responses_of(session, sitting),
+                                     final_marks(session, sitting), standards)
     result.total = outcome.total
     result.max_marks = outcome.max_marks
     result.area_scores = sitting_services.area_scores_json(outcome)

@@ -4,6 +4,7 @@ from .bank import BankLoad, ItemVersion, ScenarioVersion, TierVersion
 from .certificates import Certificate
 from .endorsements import Endorsement
 from .equality import EqualityResponse
+from .fairness import FairnessRun
 from .marking import ControlScript, Mark, ReviewRequest, Script, TierSetting
 from .messages import OutboxMessage
 from .organisations import Organisation
@@ -15,7 +16,7 @@ from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
 
 __all__ = [
     "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "ControlScript", "Endorsement",
-    "EqualityResponse", "FormItem", "ItemStandard",
+    "EqualityResponse", "FairnessRun", "FormItem", "ItemStandard",
     "ItemReviewNote", "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
     "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "StandardExercise",
     "StandardJudge", "StandardRating", "StatisticsRun", "TestForm", "TierSetting",

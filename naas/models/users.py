@@ -10,7 +10,7 @@ from naas.db import Base, UTCDateTime, utcnow
 
 from .organisations import Organisation
 
-ROLES = ("candidate", "employer", "assessor", "moderator", "admin")
+ROLES = ("candidate", "employer", "assessor", "moderator", "admin", "standard_setter")
 REGISTRATION_PATTERN = r"^SW\d{1,9}$"  # Social Work England: SW followed by digits
 
 

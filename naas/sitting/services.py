@@ -6,6 +6,7 @@ Time (`now`) and the acting user are always parameters; nothing here reads a clo
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
@@ -28,6 +29,7 @@ from naas.models import (
     CandidateProfile, Endorsement, FormItem, ItemVersion, Response, ResponseStep, Result, ScenarioVersion, Sitting,
     TestForm, TierVersion, User,
 )
+from naas.standards.lookup import approved_standards
 
 
 class SittingRefused(Exception):
@@ -388,7 +390,7 @@ def submit(session: Session, sitting: Sitting, now: datetime, by: str) -> Result
         raise SittingRefused("finished", "This test has already been submitted.")
     loaded = load_form(session, sitting.form)
     responses = responses_of(session, sitting)
-    result_outcome = score(loaded, responses, marked={})
+    result_outcome = score(loaded, responses, marked={}, standards=form_standards(session, loaded))
     result = Result(sitting_id=sitting.id, status="final" if result_outcome.passed is not None else "awaiting_marking",
                     total=result_outcome.total, max_marks=result_outcome.max_marks,
                     area_scores=area_scores_json(result_outcome), passed=result_outcome.passed,
@@ -430,9 +432,13 @@ def _change(session: Session, sitting: Sitting, conditions: tuple[Any, ...], **v
     return changed is not None
 
 
-def score(loaded: LoadedForm, responses: dict[int, Response], marked: dict[int, Fraction]) -> Outcome:
+def score(loaded: LoadedForm, responses: dict[int, Response], marked: dict[int, Fraction],
+          standards: Mapping[int, Fraction] | None = None) -> Outcome:
     """The engine's outcome for a form: objective items scored now, written ones from `marked`
-    (form item id -> agreed mark) or pending. An unanswered written item scores 0."""
+    (form item id -> agreed mark) or pending. An unanswered written item scores 0. The cut
+    comes from `standards` (item version id -> approved borderline mark; see form_standards)
+    and the tier's pass mark for versions without one."""
+    standards = standards or {}
     scored = []
     for entry in loaded.items:
         answer = responses[entry.form_item.id].answer if entry.form_item.id in responses else None
@@ -441,9 +447,17 @@ def score(loaded: LoadedForm, responses: dict[int, Response], marked: dict[int, 
             value = marked.get(entry.form_item.id)
             if value is None and not entry.item.is_complete(answer):
                 value = Fraction(0)
-        scored.append(ScoredItem(entry.item.area, entry.item.marks, value))
+        scored.append(ScoredItem(entry.item.area, entry.item.marks, value,
+                                 standards.get(entry.form_item.item_version_id)))
     return outcome(scored, loaded.tier.pass_mark_percent, loaded.tier.domain_floor_percent,
                    loaded.tier.domain_floor_min_marks)
+
+
+def form_standards(session: Session, loaded: LoadedForm, released_at: datetime | None = None) -> dict[int, Fraction]:
+    """The approved standards that decide this form's result: the tier's latest approved
+    exercise for a result not yet released; for a released one, the standard it was
+    released under unless an admin applied a newer one (naas/standards/lookup.py)."""
+    return approved_standards(session, (entry.form_item.item_version_id for entry in loaded.items), released_at)
 
 
 def area_scores_json(result: Outcome) -> dict[str, dict[str, Any]]:

@@ -75,6 +75,10 @@ def answer_for(item: ItemType, theta: float, rng: Random):
     return keyed[0] if right else rng.choice([label for label in labels if label not in keyed])
 
 
+def cohort_emails(tier: str, candidates: int) -> list[str]:
+    return [f"cohort-{tier}-{number + 1}@example.org" for number in range(candidates)]
+
+
 def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, seed: int = 2026,
                 progress: Callable[[str], None] = lambda message: None) -> CohortReport:
     """Sit `candidates` simulated candidates through the tier, mark and release their results."""
@@ -90,7 +94,7 @@ def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, see
     ability: dict[int, float] = {}
     start = now - timedelta(days=30)
     for number in range(candidates):
-        email = f"cohort-{tier}-{number + 1}@example.org"
+        email = cohort_emails(tier, number + 1)[-1]
         if find_user(session, email) is not None:
             continue
         theta = rng.gauss(0, 1)

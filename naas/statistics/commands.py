@@ -4,12 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 from naas import db
+from naas.bank_store import loaded_tiers
 from naas.cli import add_command, fail, with_app
 from naas.db import utcnow
-from naas.models import TierVersion
 
 from . import services
 from .data import SCOPES
@@ -29,9 +28,9 @@ def stats_group() -> None:
               help="also write the item table to this CSV file")
 @with_app()
 def stats_items(tier: str, scope: str, csv_path: str | None) -> None:
-    known = set(db.session.scalars(select(TierVersion.tier)))
+    known = loaded_tiers(db.session)
     if tier not in known:
-        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(sorted(known))}" if known else "; load a bank first"))
+        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(known)}" if known else "; load a bank first"))
     run = services.compute(db.session, tier, scope, actor_id=None, now=utcnow())
     db.session.commit()
     payload = run.payload

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from naas import db
+from naas.bank_store import loaded_tiers
 from naas.auth.decorators import roles_required
 from naas.clock import now as clock_now
-from naas.models import ItemVersion, ScenarioVersion, TierVersion
+from naas.models import ItemVersion, ScenarioVersion
 from naas.sitting.services import tier_for
 
 from . import services
@@ -18,12 +18,8 @@ from .forms import ReviewNoteForm
 
 admin_bp = Blueprint("statistics_admin", __name__, url_prefix="/admin/statistics")
 
-TIER_ORDER = ("practitioner", "supervisor", "leader")
-
-
 def _tiers() -> list[str]:
-    known = set(db.session.scalars(select(TierVersion.tier)))
-    return sorted(known, key=lambda t: (TIER_ORDER.index(t) if t in TIER_ORDER else len(TIER_ORDER), t))
+    return loaded_tiers(db.session)
 
 
 def _run_or_404(tier: str):

@@ -51,7 +51,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "NAAS_PROXY_HOPS": _whole_number(environ, "NAAS_PROXY_HOPS", 0),
         "NAAS_BASE_URL": base_url,
         "NAAS_HTTPS": https,
-        "NAAS_LOGIN_LIMIT": environ.get("NAAS_LOGIN_LIMIT", "10 per minute;30 per hour"),
+        "NAAS_LOGIN_LIMIT": environ.get("NAAS_LOGIN_LIMIT", "60 per minute;300 per hour"),
         "NAAS_LOGIN_FAILURE_LIMIT": environ.get("NAAS_LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
         # Certificates: the Ed25519 key (a PEM file's path, or base64 of its 32 raw bytes), who issues
         # them, and how often one client may check a certificate.

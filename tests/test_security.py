@@ -8,7 +8,7 @@ from naas import create_app
 from naas.certificates.numbers import new_number
 from naas.config import ConfigError
 
-from .helpers import csrf_token, login, make_user
+from .helpers import PASSWORD, csrf_token, login, make_user
 
 
 def _responses(client):
@@ -55,6 +55,21 @@ def test_behind_one_proxy_the_forwarded_address_is_the_client(app_config):
     statuses = _sign_in_attempts(app.test_client(), ["198.51.100.7"] * 4 + ["203.0.113.9"])
     assert statuses[:4] == [200, 200, 200, 429]
     assert statuses[4] == 200  # another person behind the same proxy is not locked out
+    app.extensions["naas.engine"].dispose()
+
+
+def test_colleagues_signing_in_from_one_office_address_are_never_limited(app_config, session):
+    """Twelve colleagues behind one council's NAT sign in correctly: successes never count
+    against the address, only failures do."""
+    app = create_app({**app_config, "NAAS_PROXY_HOPS": 1, "NAAS_LOGIN_LIMIT": "10 per minute"})
+    colleagues = [make_user(session, "candidate") for _ in range(12)]
+    statuses = []
+    for person in colleagues:
+        client = app.test_client()
+        token = csrf_token(client)
+        statuses.append(client.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": token},
+                                    headers={"X-Forwarded-For": "198.51.100.20"}).status_code)
+    assert statuses == [302] * 12
     app.extensions["naas.engine"].dispose()
 
 

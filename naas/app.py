@@ -49,6 +49,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     from . import ratelimit  # also registers naas-memory://, the storage without Redis
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["NAAS_REDIS_URL"] or "naas-memory://")
+    if app.config["NAAS_REDIS_URL"]:
+        # Redis gone must not take sign-in or the public checks down with it: a short wait, then
+        # the limits fail open with a warning in the log (naas/ratelimit.py, Flask-Limiter's
+        # swallow_errors) until it answers again.
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # Said for each app: Flask-Limiter would otherwise give a new app the last one's setting.
     app.config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)

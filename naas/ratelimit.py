@@ -82,6 +82,29 @@ def count(setting: str, scope: str) -> dict[str, str]:
     storage: Storage | None = current_app.extensions[EXTENSION]
     if storage is None:
         return {}
+    try:
+        return _count(storage, setting, scope)
+    except LimitReached:
+        raise
+    except Exception as exc:  # the counters' storage is unreachable: serve, and say so in the log
+        _storage_failed(exc)
+        return {}
+
+
+def _storage_failed(exc: Exception) -> None:
+    """Fail open: a limit that cannot be counted does not refuse the request. Logged at most
+    once a minute per worker, so an outage does not flood the log."""
+    last = current_app.extensions.get(WARNED, -60.0)
+    if time.monotonic() - last >= 60:
+        current_app.extensions[WARNED] = time.monotonic()
+        current_app.logger.warning("rate limits are not being counted (their storage failed: %s: %s); "
+                                   "requests are served unlimited until it answers", exc.__class__.__name__, exc)
+
+
+WARNED = "naas.ratelimit_storage_warned"  # when this app last said its limits' storage failed
+
+
+def _count(storage: Storage, setting: str, scope: str) -> dict[str, str]:
     client = request.remote_addr or "127.0.0.1"
     tightest: tuple[int, int, RateLimitItem, str] | None = None
     for item in _limits(current_app.config[setting]):

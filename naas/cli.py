@@ -24,6 +24,15 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def require_tier(tier: str) -> None:
+    """Stop with one line unless the database holds the tier (a command's --tier)."""
+    from .bank_store import loaded_tiers
+
+    known = loaded_tiers(db.session)
+    if tier not in known:
+        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(known)}" if known else "; load a bank first"))
+
+
 def cli_origin() -> dict[str, str]:
     """What an audit record of a command says about who acted: a command has no signed-in
     user (the record's actor is None), so it names the command line and the OS account."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 import click
 
 from naas import db
-from naas.bank_store import loaded_tiers
-from naas.cli import fail, with_app
+from naas.cli import require_tier, with_app
 from naas.db import utcnow
 from naas.statistics.commands import stats_group
 from naas.statistics.data import SCOPES
@@ -20,9 +19,7 @@ from . import services
               help="released results only, or every submitted sitting")
 @with_app()
 def stats_fairness(tier: str, scope: str) -> None:
-    known = loaded_tiers(db.session)
-    if tier not in known:
-        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(known)}" if known else "; load a bank first"))
+    require_tier(tier)
     run = services.compute(db.session, tier, scope, actor_id=None, now=utcnow())
     db.session.commit()
     payload = run.payload

@@ -6,8 +6,7 @@ from pathlib import Path
 import click
 
 from naas import db
-from naas.bank_store import loaded_tiers
-from naas.cli import add_command, fail, with_app
+from naas.cli import add_command, require_tier, with_app
 from naas.db import utcnow
 
 from . import services
@@ -28,9 +27,7 @@ def stats_group() -> None:
               help="also write the item table to this CSV file")
 @with_app()
 def stats_items(tier: str, scope: str, csv_path: str | None) -> None:
-    known = loaded_tiers(db.session)
-    if tier not in known:
-        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(known)}" if known else "; load a bank first"))
+    require_tier(tier)
     run = services.compute(db.session, tier, scope, actor_id=None, now=utcnow())
     db.session.commit()
     payload = run.payload

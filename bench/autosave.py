@@ -14,6 +14,7 @@ sessions, in bench/results/) for later runs to --reuse.
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust). Run by hand; figures go to
 docs/performance.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,11 +43,18 @@ from naas import create_app, db  # noqa: E402
 from naas.auth.services import hash_password  # noqa: E402
 from naas.bank import check_bank  # noqa: E402
 from naas.bank_store import store_bank  # noqa: E402
-from naas.config import BUNDLED_BANK  # noqa: E402
 from naas.certificates.signing import new_key_text  # noqa: E402
+from naas.config import BUNDLED_BANK  # noqa: E402
 from naas.migrate import upgrade  # noqa: E402
 from naas.models import (  # noqa: E402
-    CandidateProfile, Endorsement, FormItem, ItemVersion, Organisation, Response, User, UserRole,
+    CandidateProfile,
+    Endorsement,
+    FormItem,
+    ItemVersion,
+    Organisation,
+    Response,
+    User,
+    UserRole,
 )
 from naas.sitting.services import start_sitting  # noqa: E402
 
@@ -75,20 +83,36 @@ def set_up(url: str, candidates: int) -> list[dict]:
         session.flush()
         password = hash_password("not used by the benchmark")
         for n in range(candidates):
-            user = User(email=f"c{n}@bench.test", name=f"Candidate {n}", password_hash=password, organisation=org)
+            user = User(
+                email=f"c{n}@bench.test",
+                name=f"Candidate {n}",
+                password_hash=password,
+                organisation=org,
+            )
             user.role_rows = [UserRole(role="candidate")]
             session.add(user)
             session.add(CandidateProfile(user=user, registration_number=f"SW{700000 + n}"))
             session.flush()
-            endorsement = Endorsement(candidate_id=user.id, organisation_id=org.id, tier="practitioner",
-                                      endorsed_by=user.id, created_at=now)
+            endorsement = Endorsement(
+                candidate_id=user.id,
+                organisation_id=org.id,
+                tier="practitioner",
+                endorsed_by=user.id,
+                created_at=now,
+            )
             session.add(endorsement)
             session.flush()
             sitting = start_sitting(session, user, endorsement, now)
             # the single-answer items of the first stage: each save chooses one of their options
-            rows = session.execute(select(FormItem.id, FormItem.state).join(
-                ItemVersion, ItemVersion.id == FormItem.item_version_id).where(
-                FormItem.form_id == sitting.form_id, FormItem.stage_number == 0, ItemVersion.type == "single")).all()
+            rows = session.execute(
+                select(FormItem.id, FormItem.state)
+                .join(ItemVersion, ItemVersion.id == FormItem.item_version_id)
+                .where(
+                    FormItem.form_id == sitting.form_id,
+                    FormItem.stage_number == 0,
+                    ItemVersion.type == "single",
+                )
+            ).all()
             options = {fid: state["order"] for fid, state in rows}
             people.append({"user": user, "sitting": sitting.id, "items": options})
             if n % 200 == 199:
@@ -136,8 +160,15 @@ def wait_until_serving(port: int, workers: int) -> None:
 
 
 class Load:
-    def __init__(self, port: int, people: list[dict], interval: float, seconds: float, threads: int,
-                 warmup: float):
+    def __init__(
+        self,
+        port: int,
+        people: list[dict],
+        interval: float,
+        seconds: float,
+        threads: int,
+        warmup: float,
+    ):
         self.port, self.people, self.interval, self.seconds = port, people, interval, seconds
         self.warmup = warmup
         self.start = 0.0
@@ -192,12 +223,22 @@ class Load:
                     person = self.people[index]
                     item = rng.choice(list(person["items"]))
                     with self.lock:
-                        seq = self.seq[(index, item)] = self.seq.get((index, item), self.first_seq) + 1
+                        seq = self.seq[(index, item)] = (
+                            self.seq.get((index, item), self.first_seq) + 1
+                        )
                     answer = person["items"][item][seq % len(person["items"][item])]
                     body = json.dumps({"item": item, "answer": answer, "seq": seq})
-                    connection.request("POST", f"/sittings/{person['sitting']}/answers", body=body, headers={
-                        "Content-Type": "application/json", "X-CSRFToken": person["csrf"],
-                        "Cookie": f"session={person['cookie']}", "Accept": "application/json"})
+                    connection.request(
+                        "POST",
+                        f"/sittings/{person['sitting']}/answers",
+                        body=body,
+                        headers={
+                            "Content-Type": "application/json",
+                            "X-CSRFToken": person["csrf"],
+                            "Cookie": f"session={person['cookie']}",
+                            "Accept": "application/json",
+                        },
+                    )
                     response = connection.getresponse()
                     reply = json.loads(response.read() or b"{}")
                     status = response.status
@@ -247,8 +288,9 @@ def lost_answers(url: str, acked: dict) -> int:
     engine = create_engine(url)
     lost = 0
     with engine.connect() as connection:
-        rows = connection.execute(select(Response.sitting_id, Response.form_item_id, Response.client_seq,
-                                         Response.answer)).all()
+        rows = connection.execute(
+            select(Response.sitting_id, Response.form_item_id, Response.client_seq, Response.answer)
+        ).all()
     stored = {(s, i): (seq, answer) for s, i, seq, answer in rows}
     for key, (seq, answer) in acked.items():
         if stored.get(key) != (seq, answer):
@@ -258,16 +300,28 @@ def lost_answers(url: str, acked: dict) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--interval", type=float, default=15.0)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (3 suit 2 cores best)")
-    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class")
-    parser.add_argument("--worker-threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
+    parser.add_argument(
+        "--workers", type=int, default=3, help="gunicorn workers (3 suit 2 cores best)"
+    )
+    parser.add_argument(
+        "--worker-class", default="sync", choices=["sync", "gthread"], help="gunicorn worker class"
+    )
+    parser.add_argument(
+        "--worker-threads", type=int, default=1, help="threads per gunicorn worker (gthread)"
+    )
     parser.add_argument("--threads", type=int, default=64, help="client threads")
-    parser.add_argument("--warmup", type=float, default=10.0,
-                        help="seconds of the same load first, sent but not timed (workers start cold)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=10.0,
+        help="seconds of the same load first, sent but not timed (workers start cold)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database for --reuse")
     parser.add_argument("--reuse", metavar="DATABASE", help="a database an earlier --keep run left")
     args = parser.parse_args()
@@ -280,8 +334,10 @@ def main() -> None:
     people_file = out / f"autosave-people-{name}.json"
     server = None
     if args.reuse:
-        people = [{**p, "items": {int(k): v for k, v in p["items"].items()}}
-                  for p in json.loads(people_file.read_text())]
+        people = [
+            {**p, "items": {int(k): v for k, v in p["items"].items()}}
+            for p in json.loads(people_file.read_text())
+        ]
         args.candidates = len(people)
     else:
         with admin.connect() as connection:
@@ -293,16 +349,40 @@ def main() -> None:
             if args.keep:
                 people_file.write_text(json.dumps(people))
         port = free_port()
-        env = {**os.environ, "NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_DATABASE_URL": url,
-               "NAAS_SIGNING_KEY": new_key_text()}  # production needs one; no certificate is issued here
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(args.workers),
-                                   "--worker-class", args.worker_class, "--threads", str(args.worker_threads),
-                                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "naas.wsgi:app"],
-                                  env=env, cwd=ROOT)
+        env = {
+            **os.environ,
+            "NAAS_ENV": "production",
+            "NAAS_SECRET_KEY": SECRET,
+            "NAAS_DATABASE_URL": url,
+            "NAAS_SIGNING_KEY": new_key_text(),
+        }  # production needs one; no certificate is issued here
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                args.worker_class,
+                "--threads",
+                str(args.worker_threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "naas.wsgi:app",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         wait_until_serving(port, args.workers)
-        print(f"Load: {args.candidates} candidates x one save per {args.interval:g} s "
-              f"= {args.candidates / args.interval:.0f} saves/s for {args.warmup:g} s of warm-up, then "
-              f"{args.seconds:g} s measured", flush=True)
+        print(
+            f"Load: {args.candidates} candidates x one save per {args.interval:g} s "
+            f"= {args.candidates / args.interval:.0f} saves/s for {args.warmup:g} s of warm-up, then "
+            f"{args.seconds:g} s measured",
+            flush=True,
+        )
         load = Load(port, people, args.interval, args.seconds, args.threads, args.warmup)
         elapsed = load.run()
         lost = lost_answers(url, load.acked)
@@ -321,15 +401,21 @@ def main() -> None:
         }
         for kind, samples in load.samples.items():
             report[kind] = {
-                "requests": len(samples), "errors": load.errors[kind],
+                "requests": len(samples),
+                "errors": load.errors[kind],
                 "throughput_per_s": round(len(samples) / elapsed, 1),
-                "p50_ms": round(percentile(samples, 50), 2), "p95_ms": round(percentile(samples, 95), 2),
+                "p50_ms": round(percentile(samples, 50), 2),
+                "p95_ms": round(percentile(samples, 95), 2),
                 "p99_ms": round(percentile(samples, 99), 2),
                 "mean_ms": round(statistics.fmean(samples), 2) if samples else None,
             }
-        report["p95_ratio_autosave_to_healthz"] = round(report["autosave"]["p95_ms"] / report["healthz"]["p95_ms"], 2)
+        report["p95_ratio_autosave_to_healthz"] = round(
+            report["autosave"]["p95_ms"] / report["healthz"]["p95_ms"], 2
+        )
         print(json.dumps(report, indent=2))
-        (out / f"autosave-{report['date'][:19].replace(':', '')}.json").write_text(json.dumps(report, indent=2))
+        (out / f"autosave-{report['date'][:19].replace(':', '')}.json").write_text(
+            json.dumps(report, indent=2)
+        )
     finally:
         if server is not None:
             server.terminate()
@@ -338,8 +424,13 @@ def main() -> None:
             print(f"Kept the database: run again with --reuse {name}", flush=True)
             return
         with admin.connect() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                    "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :n AND pid <> pg_backend_pid()"
+                ),
+                {"n": name},
+            )
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 

@@ -9,6 +9,7 @@ strongest candidates); for DIF, a 30% focal group with three planted items 0.8 l
 (or easier) for it at equal ability. Reported: the share of planted faults flagged
 (detection) and the share of clean items flagged (false alarms).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,9 +24,15 @@ from naas.engine.fairness import mantel_haenszel, standardised_mean_difference  
 from naas.engine.itemanalysis import item_statistics  # noqa: E402
 from tests.engine.simulate import Planted, cohort  # noqa: E402
 
-CLEAN = [Planted(1.2, (b,)) for b in np.linspace(-1.5, 1.5, 25)] + [Planted(1.0, (-0.8, 0.2, 1.0))] * 3
-BAD = {3: Planted(-0.8, (0.0,)), 5: Planted(1.0, (3.5,)), 9: Planted(1.0, (-4.0,)),
-       12: Planted(1.2, (0.5,), reversed_distractor=True)}
+CLEAN = [Planted(1.2, (b,)) for b in np.linspace(-1.5, 1.5, 25)] + [
+    Planted(1.0, (-0.8, 0.2, 1.0))
+] * 3
+BAD = {
+    3: Planted(-0.8, (0.0,)),
+    5: Planted(1.0, (3.5,)),
+    9: Planted(1.0, (-4.0,)),
+    12: Planted(1.2, (0.5,), reversed_distractor=True),
+}
 DIF = {3: 0.8, 20: -0.8, 26: 0.8}
 
 
@@ -57,11 +64,15 @@ def main() -> None:
                 dif_alarms += flagged
                 dif_clean += 1
     print(f"{args.runs} runs of {args.candidates} candidates")
-    print(f"item flags: detection {found}/{args.runs * len(BAD)} ({100 * found / (args.runs * len(BAD)):.0f}%), "
-          f"false alarms {alarms}/{clean} ({100 * alarms / clean:.1f}%)")
-    print(f"DIF (ETS B or C): detection {dif_found}/{args.runs * len(DIF)} "
-          f"({100 * dif_found / (args.runs * len(DIF)):.0f}%), false alarms {dif_alarms}/{dif_clean} "
-          f"({100 * dif_alarms / dif_clean:.1f}%)")
+    print(
+        f"item flags: detection {found}/{args.runs * len(BAD)} ({100 * found / (args.runs * len(BAD)):.0f}%), "
+        f"false alarms {alarms}/{clean} ({100 * alarms / clean:.1f}%)"
+    )
+    print(
+        f"DIF (ETS B or C): detection {dif_found}/{args.runs * len(DIF)} "
+        f"({100 * dif_found / (args.runs * len(DIF)):.0f}%), false alarms {dif_alarms}/{dif_clean} "
+        f"({100 * dif_alarms / dif_clean:.1f}%)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ marks x P(a borderline candidate of ability 0.6 answers it rightly) under a two-
 logistic model with the item's difficulty drawn from its id (as naas/statistics/cohort.py
 does). It shows what the panel's ratings do to the cut of each form, not any real panel's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,9 +53,15 @@ def simulate(tier, scenarios_by_id, forms, ability: float, candidates: int, rng:
             for item in items:
                 earned = sum(rng.random() < ability for _ in range(item.marks))
                 scored.append(ScoredItem(item.area, item.marks, Fraction(earned)))
-            before = outcome(scored, tier.pass_mark_percent, tier.domain_floor_percent, domain_floor_min_marks=1)
-            after = outcome(scored, tier.pass_mark_percent, tier.domain_floor_percent,
-                            domain_floor_min_marks=tier.domain_floor_min_marks)
+            before = outcome(
+                scored, tier.pass_mark_percent, tier.domain_floor_percent, domain_floor_min_marks=1
+            )
+            after = outcome(
+                scored,
+                tier.pass_mark_percent,
+                tier.domain_floor_percent,
+                domain_floor_min_marks=tier.domain_floor_min_marks,
+            )
             if before.total >= before.cut:
                 reached += 1
                 floor_fails["before"] += not before.passed
@@ -65,8 +72,12 @@ def simulate(tier, scenarios_by_id, forms, ability: float, candidates: int, rng:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ability", type=float, default=0.70)
-    parser.add_argument("--candidates", type=int, default=20000, help="simulated candidates per tier")
-    parser.add_argument("--forms", type=int, default=0, help="forms per tier (0: every assemblable form)")
+    parser.add_argument(
+        "--candidates", type=int, default=20000, help="simulated candidates per tier"
+    )
+    parser.add_argument(
+        "--forms", type=int, default=0, help="forms per tier (0: every assemblable form)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     bank = check_bank(BUNDLED_BANK).bank
@@ -84,9 +95,11 @@ def main() -> None:
         for when in ("before", "after"):
             share = 100 * result[when] / reached if reached else 0.0
             print(f"  failed by a floor alone ({when}): {result[when]} ({share:.1f}%)")
-        print(f"  simulated standard-set cut across forms: min {min(cuts):.2f}, median {statistics.median(cuts):.2f}, "
-              f"max {max(cuts):.2f} of {tier.blueprint.total_marks} marks (pass mark: "
-              f"{tier.pass_mark_percent * tier.blueprint.total_marks / 100:.0f})")
+        print(
+            f"  simulated standard-set cut across forms: min {min(cuts):.2f}, median {statistics.median(cuts):.2f}, "
+            f"max {max(cuts):.2f} of {tier.blueprint.total_marks} marks (pass mark: "
+            f"{tier.pass_mark_percent * tier.blueprint.total_marks / 100:.0f})"
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Responses are simulated (a two-parameter logistic model, as naas/statistics/coho
 straight into the engine's arrays: this measures the computation, not reading the database.
 The baseline in the same run is the same computation at 1,000 sittings.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,12 @@ from naas.config import BUNDLED_BANK  # noqa: E402
 from naas.engine.assembly import Rules, fitting_forms  # noqa: E402
 from naas.engine.fairness import mantel_haenszel, standardised_mean_difference  # noqa: E402
 from naas.engine.itemanalysis import (  # noqa: E402
-    ItemInfo, Responses, form_reliability, item_statistics, set_statistics, tier_reliability,
+    ItemInfo,
+    Responses,
+    form_reliability,
+    item_statistics,
+    set_statistics,
+    tier_reliability,
 )
 from naas.engine.items.base import OptionItem  # noqa: E402
 from naas.statistics.cohort import difficulty  # noqa: E402
@@ -43,9 +49,19 @@ def simulate(tier_id: str, sittings: int, seed: int):
         for item in scenario.items:
             index[item.id] = len(items)
             option = isinstance(item, OptionItem)
-            items.append(ItemInfo(f"{item.id}@{scenario.version}", item.id, scenario.version, scenario.id, item.name,
-                                  item.area, item.marks, tuple(item.options) if option else (),
-                                  item.keyed() if option else ()))
+            items.append(
+                ItemInfo(
+                    f"{item.id}@{scenario.version}",
+                    item.id,
+                    scenario.version,
+                    scenario.id,
+                    item.name,
+                    item.area,
+                    item.marks,
+                    tuple(item.options) if option else (),
+                    item.keyed() if option else (),
+                )
+            )
     rng = np.random.default_rng(seed)
     theta = rng.standard_normal(sittings)
     group = (rng.random(sittings) < 0.25).astype(int)
@@ -65,8 +81,14 @@ def simulate(tier_id: str, sittings: int, seed: int):
                 it.append(np.full(len(who), k))
                 score.append(earned)
                 chosen.append(np.where(earned > 0, 1, 2))
-    responses = Responses(np.concatenate(sit), np.concatenate(it), np.concatenate(score), np.concatenate(chosen),
-                          form_of.astype(np.int64), np.full(sittings, float(tier.blueprint.total_marks)))
+    responses = Responses(
+        np.concatenate(sit),
+        np.concatenate(it),
+        np.concatenate(score),
+        np.concatenate(chosen),
+        form_of.astype(np.int64),
+        np.full(sittings, float(tier.blueprint.total_marks)),
+    )
     return items, responses, group
 
 
@@ -77,19 +99,30 @@ def run(sittings: int, seed: int) -> dict:
     sets = set_statistics(items, responses)
     reliability = tier_reliability(items, responses)
     totals = responses.totals()
-    forms = [form_reliability(items, responses, int(f), 48.0)
-             for f, n in zip(*np.unique(responses.sitting_form, return_counts=True)) if n >= 30]
+    forms = [
+        form_reliability(items, responses, int(f), 48.0)
+        for f, n in zip(*np.unique(responses.sitting_form, return_counts=True))
+        if n >= 30
+    ]
     order = np.argsort(responses.item, kind="stable")
     bounds = np.searchsorted(responses.item[order], np.arange(len(items) + 1))
     dif = 0
     for k, info in enumerate(items):
-        rows = order[bounds[k]:bounds[k + 1]]
+        rows = order[bounds[k] : bounds[k + 1]]
         s, who = responses.score[rows], responses.sitting[rows]
         test = mantel_haenszel if info.marks == 1 else standardised_mean_difference
         dif += test(s, group[who], totals[who]).category is not None
     elapsed = time.perf_counter() - started
-    return {"sittings": sittings, "responses": len(responses.score), "items": len(stats), "sets": len(sets),
-            "forms analysed": len(forms), "dif items": dif, "alpha": reliability.alpha, "seconds": elapsed}
+    return {
+        "sittings": sittings,
+        "responses": len(responses.score),
+        "items": len(stats),
+        "sets": len(sets),
+        "forms analysed": len(forms),
+        "dif items": dif,
+        "alpha": reliability.alpha,
+        "seconds": elapsed,
+    }
 
 
 def main() -> None:
@@ -101,10 +134,16 @@ def main() -> None:
     full = run(args.sittings, args.seed)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     for result in (baseline, full):
-        print(", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()))
-    print(f"ratio of times: {full['seconds'] / baseline['seconds']:.1f}x for "
-          f"{full['sittings'] / baseline['sittings']:.0f}x the sittings; peak memory of the process "
-          f"{peak:.0f} MiB (simulation included)")
+        print(
+            ", ".join(
+                f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in result.items()
+            )
+        )
+    print(
+        f"ratio of times: {full['seconds'] / baseline['seconds']:.1f}x for "
+        f"{full['sittings'] / baseline['sittings']:.0f}x the sittings; peak memory of the process "
+        f"{peak:.0f} MiB (simulation included)"
+    )
     if not math.isfinite(full["seconds"]):
         sys.exit(1)
 

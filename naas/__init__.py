@@ -3,6 +3,7 @@
 Importing the package imports nothing else, so that the pure core (`naas.engine`,
 `naas.bank`) stays free of Flask and SQLAlchemy; the app is built by `create_app`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,11 +1,11 @@
 """The application factory."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
-
-from importlib import import_module
 
 from flask import Flask
 
@@ -14,7 +14,15 @@ from . import db
 from .extensions import csrf, limiter, login_manager
 
 # The feature areas, each a package with `init_app(app)`. Add a new area here.
-FEATURES = ("sitting", "marking", "employers", "certificates", "standards", "statistics", "equality")
+FEATURES = (
+    "sitting",
+    "marking",
+    "employers",
+    "certificates",
+    "standards",
+    "statistics",
+    "equality",
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True) -> Flask:
@@ -53,7 +61,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
         # Redis gone must not take sign-in or the public checks down with it: a short wait, then
         # the limits fail open with a warning in the log (naas/ratelimit.py, Flask-Limiter's
         # swallow_errors) until it answers again.
-        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        )
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     # Said for each app: Flask-Limiter would otherwise give a new app the last one's setting.
     app.config.setdefault("RATELIMIT_ENABLED", True)
@@ -68,11 +78,13 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     app.register_blueprint(home.bp)
     app.register_blueprint(home.health_bp)
     for name in FEATURES:
-        import_module(f"naas.{name}").init_app(app)  # each registers its blueprint, panels and links
+        import_module(f"naas.{name}").init_app(
+            app
+        )  # each registers its blueprint, panels and links
 
+    from .engine.items.free_text import word_count
     from .markdown import render as render_markdown
     from .templating import time_left, uk_time
-    from .engine.items.free_text import word_count
 
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(uk_time, "uk_time")
@@ -81,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     app.add_template_global(lambda name: name in app.view_functions, "has_endpoint")
 
     from .cli import register_commands
+
     register_commands(app)
     return app
 

@@ -4,6 +4,7 @@ Each record's hash covers its own content and its predecessor's hash. `prev_hash
 unique, so two writers racing to append cannot both succeed with the same predecessor;
 on PostgreSQL an advisory lock makes them queue instead of fail.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,15 +36,29 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record(session: Session, *, action: str, subject_type: str, subject_id: Any, actor_id: int | None,
-           now: datetime, data: dict[str, Any] | None = None) -> AuditEvent:
+def record(
+    session: Session,
+    *,
+    action: str,
+    subject_type: str,
+    subject_id: Any,
+    actor_id: int | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Append one record to the chain, in the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    event = AuditEvent(at=now, actor_id=actor_id, action=action, subject_type=subject_type,
-                       subject_id=str(subject_id), data=json.loads(json.dumps(data or {}, default=str)),
-                       prev_hash=last or GENESIS)
+    event = AuditEvent(
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        data=json.loads(json.dumps(data or {}, default=str)),
+        prev_hash=last or GENESIS,
+    )
     event.hash = _digest(event)
     session.add(event)
     session.flush()
@@ -68,9 +83,14 @@ def verify_chain(session: Session) -> ChainReport:
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
         count += 1
         if event.prev_hash != expected_prev:
-            return ChainReport(count, event.id, "its link to the previous record is broken "
-                                                 "(a record was removed or reordered)")
+            return ChainReport(
+                count,
+                event.id,
+                "its link to the previous record is broken (a record was removed or reordered)",
+            )
         if _digest(event) != event.hash:
-            return ChainReport(count, event.id, "its content does not match its hash (it was edited)")
+            return ChainReport(
+                count, event.id, "its content does not match its hash (it was edited)"
+            )
         expected_prev = event.hash
     return ChainReport(count, None, None)

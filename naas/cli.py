@@ -1,4 +1,5 @@
 """The `naas` command. Every failure a user can cause ends in one clear line and exit 1."""
+
 from __future__ import annotations
 
 import getpass
@@ -11,8 +12,8 @@ from typing import Any
 
 import click
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import select
 from flask.cli import ScriptInfo
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from . import db
@@ -30,7 +31,10 @@ def require_tier(tier: str) -> None:
 
     known = loaded_tiers(db.session)
     if tier not in known:
-        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(known)}" if known else "; load a bank first"))
+        fail(
+            f"unknown tier '{tier}'"
+            + (f"; tiers: {', '.join(known)}" if known else "; load a bank first")
+        )
 
 
 def cli_origin() -> dict[str, str]:
@@ -52,7 +56,9 @@ def _database_name(url: str) -> str:
         return "(the configured database)"
 
 
-def build_app(config: Any = None, *, serving: bool = True, load: Callable[[], Flask] | None = None) -> Flask:
+def build_app(
+    config: Any = None, *, serving: bool = True, load: Callable[[], Flask] | None = None
+) -> Flask:
     """The app, or one clear line and exit 1 for a bad setting or a database URL that cannot work."""
     from . import create_app
 
@@ -100,10 +106,16 @@ def _guarded(command: Callable, *args: Any, **kwargs: Any) -> Any:
         db.session.rollback()
         reason = _reason(exc)
         if "no such table" in reason or "does not exist" in reason and "relation" in reason:
-            fail(f"the database {_database_name(current_app.config['NAAS_DATABASE_URL'])} has no NAAS tables "
-                 "yet: run `naas db upgrade` first")
-        fail(f"cannot reach the database {_database_name(current_app.config['NAAS_DATABASE_URL'])}: {reason}")
-    except SQLAlchemyError as exc:  # a constraint or a value the database refused: nothing was changed
+            fail(
+                f"the database {_database_name(current_app.config['NAAS_DATABASE_URL'])} has no NAAS tables "
+                "yet: run `naas db upgrade` first"
+            )
+        fail(
+            f"cannot reach the database {_database_name(current_app.config['NAAS_DATABASE_URL'])}: {reason}"
+        )
+    except (
+        SQLAlchemyError
+    ) as exc:  # a constraint or a value the database refused: nothing was changed
         db.session.rollback()
         fail(f"the database refused the change, and nothing was changed: {_reason(exc)}")
 
@@ -169,9 +181,13 @@ def bank_check(path: str | None) -> None:
     click.echo(f"OK: {root} passes the checks.")
 
 
-@bank_group.command("audit", help="Audit a bank for cues that give keys away to a reader of the options alone.")
+@bank_group.command(
+    "audit", help="Audit a bank for cues that give keys away to a reader of the options alone."
+)
 @click.argument("path", required=False, type=click.Path(file_okay=False))
-@click.option("--tier", "tiers", multiple=True, help="Audit only this tier (repeatable); default: every tier.")
+@click.option(
+    "--tier", "tiers", multiple=True, help="Audit only this tier (repeatable); default: every tier."
+)
 def bank_audit(path: str | None, tiers: tuple[str, ...]) -> None:
     from .bank.audit import audit_tier, report
 
@@ -204,8 +220,14 @@ def bank_load(path: str | None) -> None:
 
     root, bank = _checked_bank(path)
     try:
-        report = store_bank(db.session, bank, source=str(root.resolve()), actor_id=None, now=db.utcnow(),
-                            detail=cli_origin())
+        report = store_bank(
+            db.session,
+            bank,
+            source=str(root.resolve()),
+            actor_id=None,
+            now=db.utcnow(),
+            detail=cli_origin(),
+        )
         db.session.commit()
     except BankConflict as exc:
         db.session.rollback()
@@ -217,8 +239,10 @@ def bank_load(path: str | None) -> None:
     except SQLAlchemyError as exc:
         db.session.rollback()
         fail(f"the database refused the bank, and nothing was loaded: {_reason(exc)}")
-    click.echo(f"Loaded {root}: {len(report.scenarios_added)} new scenario version(s), "
-               f"{report.items_added} new item version(s), {report.unchanged} unchanged.")
+    click.echo(
+        f"Loaded {root}: {len(report.scenarios_added)} new scenario version(s), "
+        f"{report.items_added} new item version(s), {report.unchanged} unchanged."
+    )
     for line in report.status_changes:
         click.echo(f"  status: {line}")
     for tier in report.tiers_updated:
@@ -235,15 +259,21 @@ def org_group() -> None:
 
 @org_group.command("create", help="Create an organisation.")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["local_authority", "agency", "trust", "other"]),
-              default="local_authority", show_default=True)
+@click.option(
+    "--kind",
+    type=click.Choice(["local_authority", "agency", "trust", "other"]),
+    default="local_authority",
+    show_default=True,
+)
 @with_app()
 def org_create(name: str, kind: str) -> None:
     from .employers.services import Refused, create_organisation
 
     try:
         # the admin pages' service: the same tidying of the name, the same audit record
-        org = create_organisation(db.session, name, kind, actor_id=None, now=db.utcnow(), detail=cli_origin())
+        org = create_organisation(
+            db.session, name, kind, actor_id=None, now=db.utcnow(), detail=cli_origin()
+        )
     except Refused as exc:
         db.session.rollback()
         fail(exc.message)
@@ -256,18 +286,32 @@ def user_group() -> None:
     pass
 
 
-@user_group.command("create", help="Create a user. The password is asked for (or read from "
-                                   "NAAS_NEW_PASSWORD); --no-password leaves it to be set later.")
+@user_group.command(
+    "create",
+    help="Create a user. The password is asked for (or read from "
+    "NAAS_NEW_PASSWORD); --no-password leaves it to be set later.",
+)
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", "roles", required=True, multiple=True,
-              help="candidate, employer, assessor, moderator, admin or standard_setter; repeat for several")
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    help="candidate, employer, assessor, moderator, admin or standard_setter; repeat for several",
+)
 @click.option("--org", help="the organisation's name (required for employers)")
 @click.option("--registration", help="Social Work England registration number (candidates)")
 @click.option("--no-password", is_flag=True, help="create without a password")
 @with_app()
-def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, registration: str | None,
-                no_password: bool) -> None:
+def user_create(
+    email: str,
+    name: str,
+    roles: tuple[str, ...],
+    org: str | None,
+    registration: str | None,
+    no_password: bool,
+) -> None:
     from . import audit
     from .auth.services import AccountError, create_user
     from .models import Organisation
@@ -275,20 +319,40 @@ def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, 
     organisation = None
     if org:
         # names are stored tidied (single spaces), as create_organisation keeps them
-        organisation = db.session.scalar(select(Organisation).where(Organisation.name == " ".join(org.split())))
+        organisation = db.session.scalar(
+            select(Organisation).where(Organisation.name == " ".join(org.split()))
+        )
         if organisation is None:
             fail(f"no organisation called '{org}' (create it with `naas org create`)")
     password = None
     if not no_password:
         password = os.environ.get("NAAS_NEW_PASSWORD") or click.prompt(
-            "Password", hide_input=True, confirmation_prompt=True)
+            "Password", hide_input=True, confirmation_prompt=True
+        )
     try:
-        user = create_user(db.session, email=email, name=name, roles=roles, password=password,
-                           organisation=organisation, registration_number=registration)
+        user = create_user(
+            db.session,
+            email=email,
+            name=name,
+            roles=roles,
+            password=password,
+            organisation=organisation,
+            registration_number=registration,
+        )
         # as the admin pages record a new account, with where it came from
-        audit.record(db.session, action="account.create", subject_type="user", subject_id=user.id, actor_id=None,
-                     now=db.utcnow(), data={"roles": sorted(user.roles), "organisation_id": user.organisation_id,
-                                            **cli_origin()})
+        audit.record(
+            db.session,
+            action="account.create",
+            subject_type="user",
+            subject_id=user.id,
+            actor_id=None,
+            now=db.utcnow(),
+            data={
+                "roles": sorted(user.roles),
+                "organisation_id": user.organisation_id,
+                **cli_origin(),
+            },
+        )
     except AccountError as exc:
         db.session.rollback()
         fail(str(exc))
@@ -297,14 +361,22 @@ def user_create(email: str, name: str, roles: tuple[str, ...], org: str | None, 
 
 
 # -- demo and serve ------------------------------------------------------------------
-@click.command("demo", help="Create a demo database with the bundled bank and one account per role, and serve it.")
+@click.command(
+    "demo",
+    help="Create a demo database with the bundled bank and one account per role, and serve it.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="set up and print the logins, but do not serve")
-@click.option("--cohort", default=0, show_default=True, type=click.IntRange(0, 5000),
-              help="also sit this many simulated candidates per tier through the real services, mark and release "
-                   "them, and compute the statistics, so that the statistics pages show figures (about a minute for "
-                   "100 per tier)")
+@click.option(
+    "--cohort",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 5000),
+    help="also sit this many simulated candidates per tier through the real services, mark and release "
+    "them, and compute the statistics, so that the statistics pages show figures (about a minute for "
+    "100 per tier)",
+)
 def demo(host: str, port: int, no_serve: bool, cohort: int) -> None:
     from .bank_store import BankConflict
     from .demo import DemoError, seed_demo_cohort, set_up_demo
@@ -320,11 +392,15 @@ def demo(host: str, port: int, no_serve: bool, cohort: int) -> None:
             db.session.rollback()
             for problem in exc.problems:
                 click.echo(f"Error: {problem}", err=True)
-            fail(f"the demo database {_database_name(app.config['NAAS_DATABASE_URL'])} holds another copy of the "
-                 "bank with the same versions: bump the versions of the changed scenarios, or remove the demo "
-                 "database to start afresh")
+            fail(
+                f"the demo database {_database_name(app.config['NAAS_DATABASE_URL'])} holds another copy of the "
+                "bank with the same versions: bump the versions of the changed scenarios, or remove the demo "
+                "database to start afresh"
+            )
         if cohort:
-            click.echo(f"Seeding a simulated cohort of {cohort} candidate(s) per tier (demo data, labelled as such)...")
+            click.echo(
+                f"Seeding a simulated cohort of {cohort} candidate(s) per tier (demo data, labelled as such)..."
+            )
             for line in _guarded(seed_demo_cohort, cohort, click.echo):
                 click.echo(f"  {line}")
     url = f"http://{host}:{port}/"
@@ -354,8 +430,13 @@ def warn_if_certificates_render_slowly() -> None:
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 # One more worker than cores: on 2 cores with PostgreSQL on the same machine, 3 workers served
 # saves and certificate checks best, and 4 or more queued longer (docs/performance.md).
-@click.option("--workers", default=(os.cpu_count() or 1) + 1, show_default=True, type=int,
-              help="gunicorn sync workers (more where the database runs on another machine)")
+@click.option(
+    "--workers",
+    default=(os.cpu_count() or 1) + 1,
+    show_default=True,
+    type=int,
+    help="gunicorn sync workers (more where the database runs on another machine)",
+)
 def serve(bind: str, workers: int) -> None:
     if workers < 1:
         fail(f"--workers is {workers}; it must be at least 1")
@@ -363,7 +444,9 @@ def serve(bind: str, workers: int) -> None:
     app = build_app()  # fail here, once, with a clear message, rather than in every worker
 
     @with_app()
-    def reachable() -> None:  # and the database too, and migrated: not in each worker's first request
+    def reachable() -> (
+        None
+    ):  # and the database too, and migrated: not in each worker's first request
         from .models import User
 
         db.session.execute(select(User.id).limit(1))
@@ -374,13 +457,34 @@ def serve(bind: str, workers: int) -> None:
     warn_if_certificates_render_slowly()
     config = app.config
     redis_url = config["NAAS_REDIS_URL"]
-    limits = (f"Redis at {_database_name(redis_url)}" if redis_url else
-              "each worker's memory (NAAS_ALLOW_LOCAL_LIMITS)" if workers > 1 else "the worker's memory")
-    click.echo(f"Serving NAAS ({config['NAAS_ENV']}) on {bind} with {workers} worker(s); database "
-               f"{_database_name(config['NAAS_DATABASE_URL'])}; rate limits in {limits}; "
-               f"question bank {config['NAAS_BANK_PATH']}", err=True)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", bind,
-                               "--access-logfile", "-", "naas.wsgi:app"])
+    limits = (
+        f"Redis at {_database_name(redis_url)}"
+        if redis_url
+        else "each worker's memory (NAAS_ALLOW_LOCAL_LIMITS)"
+        if workers > 1
+        else "the worker's memory"
+    )
+    click.echo(
+        f"Serving NAAS ({config['NAAS_ENV']}) on {bind} with {workers} worker(s); database "
+        f"{_database_name(config['NAAS_DATABASE_URL'])}; rate limits in {limits}; "
+        f"question bank {config['NAAS_BANK_PATH']}",
+        err=True,
+    )
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            bind,
+            "--access-logfile",
+            "-",
+            "naas.wsgi:app",
+        ],
+    )
 
 
 COMMANDS = [db_group, bank_group, org_group, user_group, demo, serve]
@@ -403,8 +507,13 @@ for _command in COMMANDS:
     main.add_command(_command)
 
 
-FEATURE_COMMANDS = ("naas.sitting.commands", "naas.employers.commands", "naas.certificates.commands",
-                    "naas.statistics.commands", "naas.equality.commands")
+FEATURE_COMMANDS = (
+    "naas.sitting.commands",
+    "naas.employers.commands",
+    "naas.certificates.commands",
+    "naas.statistics.commands",
+    "naas.equality.commands",
+)
 
 
 def load_feature_commands() -> None:
@@ -425,5 +534,7 @@ def register_commands(app: Flask) -> None:
     for command in COMMANDS:
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
+
+
 if __name__ == "__main__":
     run()

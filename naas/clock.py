@@ -1,4 +1,5 @@
 """The one place a request reads the time. Tests set NAAS_CLOCK to move time on."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """Settings from the environment (NAAS_*), with defaults that are safe to run."""
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,8 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "NAAS_ENV": env,
         "SECRET_KEY": environ.get("NAAS_SECRET_KEY"),
         "NAAS_DATABASE_URL": environ.get(
-            "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"),
+            "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"
+        ),
         "NAAS_BANK_PATH": environ.get("NAAS_BANK_PATH", str(BUNDLED_BANK)),
         "NAAS_REDIS_URL": _redis_url(environ),
         # How many worker processes will serve (`naas serve --workers` sets it for its workers).
@@ -57,7 +59,9 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         # them, and how often one client may check a certificate.
         "NAAS_SIGNING_KEY": environ.get("NAAS_SIGNING_KEY"),
         "NAAS_SIGNING_RETIRED_KEYS": environ.get("NAAS_SIGNING_RETIRED_KEYS"),
-        "NAAS_ISSUER_NAME": environ.get("NAAS_ISSUER_NAME", "National Assessment and Accreditation System"),
+        "NAAS_ISSUER_NAME": environ.get(
+            "NAAS_ISSUER_NAME", "National Assessment and Accreditation System"
+        ),
         "NAAS_VERIFY_LIMIT": environ.get("NAAS_VERIFY_LIMIT", "60 per minute;600 per hour"),
         # Cookies: never readable by scripts, not sent on cross-site posts, https-only where served so.
         "SESSION_COOKIE_HTTPONLY": True,
@@ -85,14 +89,21 @@ def _marking_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         except ValueError:
             rate = -1.0
         if not 0 <= rate <= 1:
-            raise ConfigError(f"NAAS_MARKING_CONTROL_RATE is {raw!r}; it must be a fraction from 0 to 1, e.g. 0.2")
+            raise ConfigError(
+                f"NAAS_MARKING_CONTROL_RATE is {raw!r}; it must be a fraction from 0 to 1, e.g. 0.2"
+            )
         settings["NAAS_MARKING_CONTROL_RATE"] = rate
-    for name, low, high in (("NAAS_MARKING_DRIFT_WINDOW", 1, 1000), ("NAAS_MARKING_CONTROL_BLOCK", 1, 100),
-                            ("NAAS_MARKING_CONTROL_DELAY_DAYS", 0, 365)):
+    for name, low, high in (
+        ("NAAS_MARKING_DRIFT_WINDOW", 1, 1000),
+        ("NAAS_MARKING_CONTROL_BLOCK", 1, 100),
+        ("NAAS_MARKING_CONTROL_DELAY_DAYS", 0, 365),
+    ):
         raw = environ.get(name, "").strip()
         if raw:
             if not raw.isdigit() or not low <= int(raw) <= high:
-                raise ConfigError(f"{name} is {raw!r}; it must be a whole number from {low} to {high}")
+                raise ConfigError(
+                    f"{name} is {raw!r}; it must be a whole number from {low} to {high}"
+                )
             settings[name] = int(raw)
     return settings
 
@@ -105,7 +116,9 @@ def _redis_url(environ: Mapping[str, str]) -> str | None:
         try:
             parse_url(url)
         except ValueError as exc:
-            raise ConfigError(f"NAAS_REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0 ({exc})") from None
+            raise ConfigError(
+                f"NAAS_REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0 ({exc})"
+            ) from None
     return url
 
 
@@ -136,16 +149,25 @@ def check(config: Mapping[str, Any], serving: bool) -> None:
         raise ConfigError(
             "NAAS_SECRET_KEY is not set. Set it to a long random value "
             "(python -c 'import secrets; print(secrets.token_hex(32))'), "
-            "or run the demo with `naas demo`.")
+            "or run the demo with `naas demo`."
+        )
     if config.get("SECRET_KEY") and env == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("NAAS_SECRET_KEY is too short: use at least 32 random characters")
-    if serving and config.get("SECRET_KEY") and env == "production" and len(set(config["SECRET_KEY"])) < 10:
-        raise ConfigError("NAAS_SECRET_KEY is too weak (it repeats a few characters): use a random value, "
-                          "e.g. python -c 'import secrets; print(secrets.token_hex(32))'")
+    if (
+        serving
+        and config.get("SECRET_KEY")
+        and env == "production"
+        and len(set(config["SECRET_KEY"])) < 10
+    ):
+        raise ConfigError(
+            "NAAS_SECRET_KEY is too weak (it repeats a few characters): use a random value, "
+            "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
     if serving and not config.get("NAAS_SIGNING_KEY") and env == "production":
         raise ConfigError(
             "NAAS_SIGNING_KEY is not set. Set it to the certificate signing key (make one with "
-            "`naas cert new-key`, or give the path of an Ed25519 PEM file), or run the demo with `naas demo`.")
+            "`naas cert new-key`, or give the path of an Ed25519 PEM file), or run the demo with `naas demo`."
+        )
     if serving and env == "production":
         _refuse_one_machine_settings(config)
 
@@ -153,14 +175,24 @@ def check(config: Mapping[str, Any], serving: bool) -> None:
 def _refuse_one_machine_settings(config: Mapping[str, Any]) -> None:
     """Production runs on several workers or machines: refuse what only works on one, unless
     an operator allows it by name (a one-box pilot)."""
-    if str(config.get("NAAS_DATABASE_URL", "")).startswith("sqlite") and not config.get("NAAS_ALLOW_SQLITE"):
-        raise ConfigError("NAAS_DATABASE_URL is SQLite, which only one machine can use: set it to PostgreSQL "
-                          "(postgresql+psycopg://...), or set NAAS_ALLOW_SQLITE=1 for a one-box pilot")
+    if str(config.get("NAAS_DATABASE_URL", "")).startswith("sqlite") and not config.get(
+        "NAAS_ALLOW_SQLITE"
+    ):
+        raise ConfigError(
+            "NAAS_DATABASE_URL is SQLite, which only one machine can use: set it to PostgreSQL "
+            "(postgresql+psycopg://...), or set NAAS_ALLOW_SQLITE=1 for a one-box pilot"
+        )
     workers = config.get("NAAS_WORKERS") or 1
-    if workers > 1 and not config.get("NAAS_REDIS_URL") and not config.get("NAAS_ALLOW_LOCAL_LIMITS"):
-        raise ConfigError(f"NAAS_REDIS_URL is not set but {workers} workers will serve: each would count rate "
-                          "limits on its own. Set NAAS_REDIS_URL, or NAAS_ALLOW_LOCAL_LIMITS=1 to accept "
-                          "per-worker limits")
+    if (
+        workers > 1
+        and not config.get("NAAS_REDIS_URL")
+        and not config.get("NAAS_ALLOW_LOCAL_LIMITS")
+    ):
+        raise ConfigError(
+            f"NAAS_REDIS_URL is not set but {workers} workers will serve: each would count rate "
+            "limits on its own. Set NAAS_REDIS_URL, or NAAS_ALLOW_LOCAL_LIMITS=1 to accept "
+            "per-worker limits"
+        )
 
 
 def environ() -> Mapping[str, str]:

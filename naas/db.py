@@ -3,6 +3,7 @@
 Operations only flush; the request commits once, in one place (after_request, for any
 response below 400), so a failed request rolls back whole.
 """
+
 from __future__ import annotations
 
 import select
@@ -14,8 +15,8 @@ from fractions import Fraction
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from psycopg.pq import ConnStatus
+from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
@@ -98,15 +99,22 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
 
         return engine
     if autocommit:
-        engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8,
-                               pool_reset_on_return=None)  # no transaction to end
+        engine = create_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=4,
+            max_overflow=8,
+            pool_reset_on_return=None,
+        )  # no transaction to end
     else:
         engine = create_engine(url, pool_size=10, max_overflow=10)
 
     @event.listens_for(engine, "checkout")
     def _still_connected(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         if _hung_up(dbapi_connection):
-            raise DisconnectionError("the database closed this connection")  # the pool connects afresh
+            raise DisconnectionError(
+                "the database closed this connection"
+            )  # the pool connects afresh
 
     return engine
 
@@ -135,7 +143,9 @@ def init_app(app: Flask) -> None:
     app.extensions["naas.engine"] = engine
     url = app.config["NAAS_DATABASE_URL"]
     # Public certificate checks read on a pool of their own (see reading()).
-    app.extensions["naas.read_engine"] = engine if url.startswith("sqlite") else make_engine(url, autocommit=True)
+    app.extensions["naas.read_engine"] = (
+        engine if url.startswith("sqlite") else make_engine(url, autocommit=True)
+    )
 
     @app.after_request
     def _commit(response):
@@ -209,12 +219,18 @@ class PreparedRead:
             values = cursor.execute(sql, params, prepare=True).fetchone()
         if values is None:
             return None
-        return self.row(*(value if process is None else process(value)
-                          for value, process in zip(values, processors)))
+        return self.row(
+            *(
+                value if process is None else process(value)
+                for value, process in zip(values, processors)
+            )
+        )
 
     def _compile(self, connection: Connection) -> tuple[str, tuple[Any, ...]]:
         dialect = connection.dialect
-        processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                           for column in self.statement.selected_columns)
+        processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in self.statement.selected_columns
+        )
         self._compiled = str(self.statement.compile(dialect=dialect)), processors
         return self._compiled

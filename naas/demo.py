@@ -1,4 +1,5 @@
 """`naas demo`: a database to try the service with, in the instance folder."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,10 +31,35 @@ def _demo_password(instance: Path) -> str:
     """One random password for every demo account, kept so that a second run prints it again."""
     path = instance / "demo-password"
     if not path.exists():
-        words = ["amber", "birch", "cedar", "delta", "ember", "fable", "grove", "harbour", "island", "juniper",
-                 "kestrel", "lantern", "meadow", "nectar", "orchard", "pebble", "quartz", "river", "saffron",
-                 "thistle", "umber", "violet", "willow", "yarrow"]
-        path.write_text("-".join(secrets.choice(words) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}")
+        words = [
+            "amber",
+            "birch",
+            "cedar",
+            "delta",
+            "ember",
+            "fable",
+            "grove",
+            "harbour",
+            "island",
+            "juniper",
+            "kestrel",
+            "lantern",
+            "meadow",
+            "nectar",
+            "orchard",
+            "pebble",
+            "quartz",
+            "river",
+            "saffron",
+            "thistle",
+            "umber",
+            "violet",
+            "willow",
+            "yarrow",
+        ]
+        path.write_text(
+            "-".join(secrets.choice(words) for _ in range(3)) + f"-{secrets.randbelow(90) + 10}"
+        )
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -49,8 +75,10 @@ def set_up_demo() -> list[tuple[str, str, str]]:
     now = db.utcnow()
     result = check_bank(current_app.config["NAAS_BANK_PATH"])
     if not result.ok:
-        raise DemoError(f"the question bank {current_app.config['NAAS_BANK_PATH']} does not pass "
-                        f"`naas bank check` ({len(result.problems)} problem(s)): fix it first")
+        raise DemoError(
+            f"the question bank {current_app.config['NAAS_BANK_PATH']} does not pass "
+            f"`naas bank check` ({len(result.problems)} problem(s)): fix it first"
+        )
     store_bank(session, result.bank, source="bundled bank (demo)", actor_id=None, now=now)
     password = _demo_password(Path(current_app.instance_path))
     org = session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
@@ -62,17 +90,30 @@ def set_up_demo() -> list[tuple[str, str, str]]:
     for number, (role, email, name, extra) in enumerate(DEMO_ACCOUNTS):
         user = find_user(session, email)
         if user is None:
-            user = create_user(session, email=email, name=name, roles=(role, *extra), password=password,
-                               organisation=org if role in ("candidate", "employer") else None,
-                               registration_number=f"SW9{number:05d}" if role == "candidate" else None)
+            user = create_user(
+                session,
+                email=email,
+                name=name,
+                roles=(role, *extra),
+                password=password,
+                organisation=org if role in ("candidate", "employer") else None,
+                registration_number=f"SW9{number:05d}" if role == "candidate" else None,
+            )
         else:
             user.password_hash = hash_password(password)
         logins.append((role, email, password))
     candidate = find_user(session, DEMO_ACCOUNTS[0][1])
     employer = find_user(session, DEMO_ACCOUNTS[1][1])
     if session.scalar(select(Endorsement).where(Endorsement.candidate_id == candidate.id)) is None:
-        session.add(Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier="practitioner",
-                                endorsed_by=employer.id, created_at=now))
+        session.add(
+            Endorsement(
+                candidate_id=candidate.id,
+                organisation_id=org.id,
+                tier="practitioner",
+                endorsed_by=employer.id,
+                created_at=now,
+            )
+        )
     session.commit()
     return logins
 
@@ -96,8 +137,10 @@ def seed_demo_cohort(candidates: int, progress=lambda message: None) -> list[str
         report = seed_cohort(db.session, tier, candidates, db.utcnow(), progress=progress)
         run = statistics.compute(db.session, tier, "released", actor_id=None, now=db.utcnow())
         db.session.commit()
-        lines.append(f"{tier}: {report.candidates} new simulated candidate(s) sat, {report.released} result(s) "
-                     f"released, {report.passed} passed; statistics computed from {run.sittings} sitting(s)")
+        lines.append(
+            f"{tier}: {report.candidates} new simulated candidate(s) sat, {report.released} result(s) "
+            f"released, {report.passed} passed; statistics computed from {run.sittings} sitting(s)"
+        )
         for seeder in current_app.extensions.get("naas.demo_seeders", []):
             line = seeder(db.session, tier, cohort_emails(tier, candidates), db.utcnow())
             db.session.commit()

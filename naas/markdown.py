@@ -1,4 +1,5 @@
 """Markdown for scenario narratives, with raw HTML off so a bank cannot inject markup."""
+
 from __future__ import annotations
 
 from markdown_it import MarkdownIt

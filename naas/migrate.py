@@ -1,4 +1,5 @@
 """Schema migrations with Alembic, run against the app's own engine."""
+
 from __future__ import annotations
 
 from functools import lru_cache

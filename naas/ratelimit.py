@@ -14,6 +14,7 @@ as for Flask-Limiter's per-address limits. Every response of a limited view says
 the tightest allowance is left (X-RateLimit-Limit, -Remaining, -Reset); a refused one is a
 429 with Retry-After. RATELIMIT_ENABLED off switches this off too, for its own app only.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,9 @@ def init_app(app: Flask) -> None:
     if not app.config.get("RATELIMIT_ENABLED", True):
         app.extensions[EXTENSION] = None
         return
-    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"],
-                                  **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}))
+    storage = storage_from_string(
+        app.config["RATELIMIT_STORAGE_URI"], **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})
+    )
     app.extensions[EXTENSION] = storage
 
 
@@ -97,8 +99,12 @@ def _storage_failed(exc: Exception) -> None:
     last = current_app.extensions.get(WARNED, -60.0)
     if time.monotonic() - last >= 60:
         current_app.extensions[WARNED] = time.monotonic()
-        current_app.logger.warning("rate limits are not being counted (their storage failed: %s: %s); "
-                                   "requests are served unlimited until it answers", exc.__class__.__name__, exc)
+        current_app.logger.warning(
+            "rate limits are not being counted (their storage failed: %s: %s); "
+            "requests are served unlimited until it answers",
+            exc.__class__.__name__,
+            exc,
+        )
 
 
 WARNED = "naas.ratelimit_storage_warned"  # when this app last said its limits' storage failed
@@ -125,5 +131,8 @@ def _count(storage: Storage, setting: str, scope: str) -> dict[str, str]:
 
 
 def _headers(item: RateLimitItem, remaining: int, reset_at: float) -> dict[str, str]:
-    return {"X-RateLimit-Limit": str(item.amount), "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": str(math.ceil(reset_at))}
+    return {
+        "X-RateLimit-Limit": str(item.amount),
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(math.ceil(reset_at)),
+    }

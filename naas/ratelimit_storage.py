@@ -10,6 +10,7 @@ hit, and counters nobody hits again are swept out, at most once a second, by the
 Registered with `limits` under the scheme `naas-memory://` (app.py picks it when
 NAAS_REDIS_URL is unset). As with any memory storage, each worker counts on its own.
 """
+
 from __future__ import annotations
 
 import threading
@@ -25,8 +26,13 @@ class WorkerMemoryStorage(Storage):
     STORAGE_SCHEME = ["naas-memory"]
     SWEEP_INTERVAL = 1.0  # seconds between sweeps of ended windows
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 clock: Callable[[], float] = time.time, **options: float | str | bool) -> None:
+    def __init__(
+        self,
+        uri: str | None = None,
+        wrap_exceptions: bool = False,
+        clock: Callable[[], float] = time.time,
+        **options: float | str | bool,
+    ) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
         self._windows: dict[str, tuple[int, float]] = {}  # key -> (hits, when its window ends)
         self._lock = threading.Lock()  # gthread workers hit from several threads
@@ -45,7 +51,9 @@ class WorkerMemoryStorage(Storage):
         now = self._clock()
         with self._lock:
             if now >= self._next_sweep:
-                self._windows = {k: window for k, window in self._windows.items() if window[1] > now}
+                self._windows = {
+                    k: window for k, window in self._windows.items() if window[1] > now
+                }
                 self._next_sweep = now + self.SWEEP_INTERVAL
             hits, ends = self._windows.get(key, _NEVER)
             if ends <= now:  # the first hit opens the window

@@ -1,4 +1,5 @@
 """Small helpers for templates."""
+
 from __future__ import annotations
 
 from datetime import datetime

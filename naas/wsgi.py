@@ -6,6 +6,7 @@ the worker is moved out of the garbage collector's sight (gc.freeze): a full col
 otherwise walks all of it, which made about one certificate render in fifteen take twice
 as long as the rest (docs/performance.md).
 """
+
 import gc
 
 from naas.cli import build_app

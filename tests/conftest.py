@@ -4,12 +4,12 @@ Every test that asks for `app` runs twice, once per database. PostgreSQL tests s
 the reason where no server answers on 127.0.0.1:5432, except when NAAS_REQUIRE_SERVICES=1
 (set by .ci/run), where a missing service fails the run instead.
 """
+
 from __future__ import annotations
 
 import os
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,7 +19,9 @@ from naas.bank import check_bank
 from naas.config import BUNDLED_BANK
 from naas.migrate import upgrade
 
-PG_ADMIN_URL = os.environ.get("NAAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "NAAS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REQUIRE_SERVICES = os.environ.get("NAAS_REQUIRE_SERVICES") == "1"
 PASSWORD = "correct horse battery staple"
 
@@ -57,9 +59,12 @@ def postgres_template():
     engine.dispose()
     yield url
     with admin.connect() as connection:
-        connection.execute(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"),
-            {"n": name})
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n AND pid <> pg_backend_pid()"
+            ),
+            {"n": name},
+        )
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 

@@ -2,6 +2,7 @@
 (and as another candidate, another organisation's employer, another assessor), must admit
 exactly the people its row says. A route with no row fails the test; so does a POST that
 is accepted without a CSRF token."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from naas.marking import services as marking
 from naas.auth.services import create_user
 from naas.certificates.services import issue_for_result
 from naas.employers.invitations import issue_link
 from naas.equality.services import compute as compute_fairness
+from naas.marking import services as marking
 from naas.models import Endorsement, Result, Script
 from naas.standards import services as standards
 from naas.statistics.services import compute as compute_statistics
@@ -22,8 +23,18 @@ from .helpers import PASSWORD, csrf_token, login, make_org, make_user
 from .marking.conftest import sit
 from .sitting.conftest import START, Clock, loaded, small_bank  # noqa: F401  (fixtures)
 
-PERSONAS = ("anonymous", "candidate", "other_candidate", "employer", "other_employer", "assessor",
-            "other_assessor", "moderator", "standard_setter", "admin")
+PERSONAS = (
+    "anonymous",
+    "candidate",
+    "other_candidate",
+    "employer",
+    "other_employer",
+    "assessor",
+    "other_assessor",
+    "moderator",
+    "standard_setter",
+    "admin",
+)
 EVERYONE = frozenset(PERSONAS)
 SIGNED_IN = EVERYONE - {"anonymous"}
 STAFF_MARKERS = frozenset({"assessor", "other_assessor", "moderator"})
@@ -118,8 +129,11 @@ def world(app, session, loaded):  # noqa: F811
     """One of each kind of person, and objects owned by the first of each."""
     app.config["NAAS_LOGIN_LIMIT"] = "10000 per minute"
     app.config["NAAS_LOGIN_FAILURE_LIMIT"] = "10000 per minute"
-    org, other_org, markers_org = make_org(session, "Own Council"), make_org(session, "Other Council"), \
-        make_org(session, "Markers Trust")
+    org, other_org, markers_org = (
+        make_org(session, "Own Council"),
+        make_org(session, "Other Council"),
+        make_org(session, "Markers Trust"),
+    )
     people = {
         "candidate": make_user(session, "candidate", org=org),
         "other_candidate": make_user(session, "candidate", org=other_org),
@@ -133,7 +147,9 @@ def world(app, session, loaded):  # noqa: F811
     }
     sitting = sit(session, people["candidate"], org, people["employer"])
     sit(session, people["other_candidate"], other_org, people["other_employer"])
-    endorsement = session.scalar(select(Endorsement).where(Endorsement.candidate_id == people["candidate"].id))
+    endorsement = session.scalar(
+        select(Endorsement).where(Endorsement.candidate_id == people["candidate"].id)
+    )
     mark = marking.take_next(session, people["assessor"], START + timedelta(hours=1))
     session.commit()
     script = session.scalar(select(Script).where(Script.candidate_id == people["candidate"].id))
@@ -141,30 +157,65 @@ def world(app, session, loaded):  # noqa: F811
         result = session.scalar(select(Result).where(Result.sitting_id == sitting.id))
         result.status, result.passed, result.released_at = "final", True, START + timedelta(hours=1)
         certificate = issue_for_result(session, result, START + timedelta(hours=1))
-        newcomer = create_user(session, email="newcomer@example.org", name="New Comer", roles=["candidate"],
-                               organisation=org, registration_number="SW777001")
-        invitation = issue_link(session, newcomer, opening="Welcome.", actor_id=None,
-                                now=START + timedelta(hours=1), link_for=lambda token: token)
-        statistics = compute_statistics(session, "practitioner", "submitted", actor_id=None,
-                                        now=START + timedelta(hours=1))
-        compute_fairness(session, "practitioner", "submitted", actor_id=None, now=START + timedelta(hours=1))
-        exercise = standards.create_exercise(session, "practitioner", "Matrix panel", None, people["admin"],
-                                             START + timedelta(hours=1))
+        newcomer = create_user(
+            session,
+            email="newcomer@example.org",
+            name="New Comer",
+            roles=["candidate"],
+            organisation=org,
+            registration_number="SW777001",
+        )
+        invitation = issue_link(
+            session,
+            newcomer,
+            opening="Welcome.",
+            actor_id=None,
+            now=START + timedelta(hours=1),
+            link_for=lambda token: token,
+        )
+        statistics = compute_statistics(
+            session, "practitioner", "submitted", actor_id=None, now=START + timedelta(hours=1)
+        )
+        compute_fairness(
+            session, "practitioner", "submitted", actor_id=None, now=START + timedelta(hours=1)
+        )
+        exercise = standards.create_exercise(
+            session,
+            "practitioner",
+            "Matrix panel",
+            None,
+            people["admin"],
+            START + timedelta(hours=1),
+        )
         second_judge = make_user(session, "standard_setter")
         for judge in (people["standard_setter"], second_judge):
-            standards.add_judge(session, exercise, judge.email, people["admin"], START + timedelta(hours=1))
+            standards.add_judge(
+                session, exercise, judge.email, people["admin"], START + timedelta(hours=1)
+            )
         session.commit()
-    args = {"sitting_id": sitting.id, "page": 0, "endorsement_id": endorsement.id, "mark_id": mark.id,
-            "reference": script.reference, "tier": "practitioner", "filename": "naas.css",
-            "number": certificate.number, "token": invitation.link, "organisation_id": org.id,
-            "key": next(iter(statistics.payload["items"])), "exercise_id": exercise.id,
-            "user_id": second_judge.id}
+    args = {
+        "sitting_id": sitting.id,
+        "page": 0,
+        "endorsement_id": endorsement.id,
+        "mark_id": mark.id,
+        "reference": script.reference,
+        "tier": "practitioner",
+        "filename": "naas.css",
+        "number": certificate.number,
+        "token": invitation.link,
+        "organisation_id": org.id,
+        "key": next(iter(statistics.payload["items"])),
+        "exercise_id": exercise.id,
+        "user_id": second_judge.id,
+    }
     return people, args
 
 
 def url_for_rule(rule, args):
     missing = [name for name in rule.arguments if name not in args]
-    assert not missing, f"{rule.endpoint}: the matrix has no value for {missing}: add it to the world fixture"
+    assert not missing, (
+        f"{rule.endpoint}: the matrix has no value for {missing}: add it to the world fixture"
+    )
     return rule.build({name: args[name] for name in rule.arguments}, append_unknown=False)[1]
 
 
@@ -175,7 +226,10 @@ def refused(response) -> bool:
 
 
 def rules_of(app):
-    return sorted((r for r in app.url_map.iter_rules()), key=lambda r: (r.endpoint == "auth.logout", r.endpoint))
+    return sorted(
+        (r for r in app.url_map.iter_rules()),
+        key=lambda r: (r.endpoint == "auth.logout", r.endpoint),
+    )
 
 
 def test_every_route_has_a_row(app):
@@ -191,7 +245,10 @@ def test_each_route_admits_exactly_the_people_in_its_row(app, world, clock_at_st
         client = app.test_client()
         if persona != "anonymous":
             login(client, people[persona].email, PASSWORD)
-        clients[persona] = (client, csrf_token(client, "/dashboard" if persona != "anonymous" else "/login"))
+        clients[persona] = (
+            client,
+            csrf_token(client, "/dashboard" if persona != "anonymous" else "/login"),
+        )
     failures = []
     for rule in rules_of(app):
         path = url_for_rule(rule, args)
@@ -201,13 +258,19 @@ def test_each_route_admits_exactly_the_people_in_its_row(app, world, clock_at_st
                 if method == "GET":
                     response = client.get(path)
                 else:
-                    response = client.open(path, method=method, data={"csrf_token": token},
-                                           headers={"X-CSRFToken": token})
+                    response = client.open(
+                        path,
+                        method=method,
+                        data={"csrf_token": token},
+                        headers={"X-CSRFToken": token},
+                    )
                 allowed = persona in TABLE[rule.endpoint]
                 if allowed == refused(response):
-                    failures.append(f"{method} {path} as {persona}: {response.status_code} "
-                                    f"({'refused' if refused(response) else 'admitted'}, expected "
-                                    f"{'admitted' if allowed else 'refused'})")
+                    failures.append(
+                        f"{method} {path} as {persona}: {response.status_code} "
+                        f"({'refused' if refused(response) else 'admitted'}, expected "
+                        f"{'admitted' if allowed else 'refused'})"
+                    )
     assert failures == []
 
 
@@ -219,8 +282,9 @@ def test_every_post_without_a_csrf_token_is_refused(app, world, clock_at_start):
         if "POST" in rule.methods:
             response = client.post(url_for_rule(rule, args), data={})
             # the CSRF refusal itself, not some other 400 (autosave answers 400 to a bad body too)
-            assert response.status_code == 400 and b"Form expired or invalid" in response.data, \
+            assert response.status_code == 400 and b"Form expired or invalid" in response.data, (
                 f"POST {rule.rule} was not refused for its missing CSRF token"
+            )
 
 
 @pytest.fixture

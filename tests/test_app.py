@@ -1,10 +1,10 @@
 """The app: configuration, pages, sign-in, roles, CSRF and cookies."""
+
 from __future__ import annotations
 
 import re
 
 import pytest
-
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
@@ -33,7 +33,9 @@ def test_production_refuses_a_short_secret_key(monkeypatch):
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("NAAS_ENV", "production")
     monkeypatch.setenv("NAAS_SECRET_KEY", "test-secret-0123456789abcdefghijklmnop")
-    monkeypatch.setenv("NAAS_SIGNING_KEY", "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E=")  # a test key, signs nothing
+    monkeypatch.setenv(
+        "NAAS_SIGNING_KEY", "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E="
+    )  # a test key, signs nothing
     monkeypatch.setenv("NAAS_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
     monkeypatch.setenv("NAAS_ALLOW_SQLITE", "1")
     monkeypatch.setenv("NAAS_BASE_URL", "https://naas.example.org")
@@ -63,12 +65,15 @@ def test_requests_carry_on_after_the_database_drops_every_connection(client, ses
     login(client, user.email)
     number = new_number()
     assert client.get("/dashboard").status_code == 200  # the pool now holds a connection
-    assert client.get(f"/api/v1/certificates/{number}").status_code == 404  # and the public checks' pool
+    assert (
+        client.get(f"/api/v1/certificates/{number}").status_code == 404
+    )  # and the public checks' pool
     outside = create_engine(database_url, poolclass=NullPool)
     with outside.connect() as other:
         ended = other.exec_driver_sql(
             "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).scalar()
     assert ended >= 1
     for _ in range(3):
         assert client.get("/dashboard").status_code == 200
@@ -100,7 +105,10 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, session):
     message = "The email address or password is not right."
     assert message in wrong and message in unknown
     strip = lambda page: page.replace(user.email, "").replace("nobody@example.org", "")  # noqa: E731
-    assert strip(wrong).split("<main")[1].split("csrf_token")[0] == strip(unknown).split("<main")[1].split("csrf_token")[0]
+    assert (
+        strip(wrong).split("<main")[1].split("csrf_token")[0]
+        == strip(unknown).split("<main")[1].split("csrf_token")[0]
+    )
 
 
 def test_passwords_are_stored_hashed_with_scrypt(client, session):
@@ -113,7 +121,9 @@ def test_repeated_failures_for_one_account_are_limited(client, session):
     user = make_user(session, "candidate")
     statuses = [login(client, user.email, f"wrong {n}").status_code for n in range(6)]
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
-    assert "Too many attempts" in login(client, user.email).get_data(as_text=True)  # even the right one waits
+    assert "Too many attempts" in login(client, user.email).get_data(
+        as_text=True
+    )  # even the right one waits
 
 
 def test_a_deactivated_user_cannot_sign_in_and_is_signed_out(client, session):
@@ -143,8 +153,10 @@ def test_logout_refuses_a_post_without_a_csrf_token(client, session):
 def test_login_never_redirects_to_another_site(client, session):
     user = make_user(session, "candidate")
     token = csrf_token(client)
-    response = client.post("/login?next=https://evil.example/x",
-                           data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=https://evil.example/x",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/dashboard"
 
 
@@ -157,12 +169,20 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, session):
 
 
 def test_session_cookie_is_secure_when_served_over_https(app_config):
-    app = create_app({**app_config, "NAAS_BASE_URL": "https://naas.example.org", "NAAS_HTTPS": True,
-                      "SESSION_COOKIE_SECURE": True})
+    app = create_app(
+        {
+            **app_config,
+            "NAAS_BASE_URL": "https://naas.example.org",
+            "NAAS_HTTPS": True,
+            "SESSION_COOKIE_SECURE": True,
+        }
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
-@pytest.mark.parametrize("roles", [("employer",), ("assessor",), ("admin",), ("assessor", "moderator")])
+@pytest.mark.parametrize(
+    "roles", [("employer",), ("assessor",), ("admin",), ("assessor", "moderator")]
+)
 def test_dashboard_shows_a_panel_for_each_role_held(client, session, roles):
     user = make_user(session, roles)
     login(client, user.email)
@@ -212,8 +232,15 @@ def test_marking_rules_come_from_the_environment(monkeypatch):
     app.extensions["naas.engine"].dispose()
 
 
-@pytest.mark.parametrize("name, value", [("NAAS_MARKING_CONTROL_RATE", "1.5"), ("NAAS_MARKING_CONTROL_RATE", "often"),
-                                         ("NAAS_MARKING_DRIFT_WINDOW", "0"), ("NAAS_MARKING_CONTROL_DELAY_DAYS", "-3")])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("NAAS_MARKING_CONTROL_RATE", "1.5"),
+        ("NAAS_MARKING_CONTROL_RATE", "often"),
+        ("NAAS_MARKING_DRIFT_WINDOW", "0"),
+        ("NAAS_MARKING_CONTROL_DELAY_DAYS", "-3"),
+    ],
+)
 def test_a_marking_rule_out_of_range_is_refused_by_name(monkeypatch, name, value):
     monkeypatch.setenv("NAAS_ENV", "testing")
     monkeypatch.setenv(name, value)

@@ -1,4 +1,5 @@
 """The audit log is a hash chain: any edit or removal is detected."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -9,8 +10,15 @@ from naas.db import utcnow
 
 def write_three(session):
     for n in range(3):
-        audit.record(session, action="test.event", subject_type="thing", subject_id=n, actor_id=None,
-                     now=utcnow(), data={"n": n, "note": "é"})
+        audit.record(
+            session,
+            action="test.event",
+            subject_type="thing",
+            subject_id=n,
+            actor_id=None,
+            now=utcnow(),
+            data={"n": n, "note": "é"},
+        )
     session.commit()
 
 
@@ -39,10 +47,14 @@ def test_a_removed_record_is_detected(session):
 def test_the_chain_cannot_fork(session, app):
     write_three(session)
     other = app.extensions["naas.db"]()
-    first = audit.record(session, action="a", subject_type="t", subject_id=1, actor_id=None, now=utcnow())
+    first = audit.record(
+        session, action="a", subject_type="t", subject_id=1, actor_id=None, now=utcnow()
+    )
     assert first.prev_hash != audit.GENESIS
     session.commit()
-    second = audit.record(other, action="b", subject_type="t", subject_id=2, actor_id=None, now=utcnow())
+    second = audit.record(
+        other, action="b", subject_type="t", subject_id=2, actor_id=None, now=utcnow()
+    )
     other.commit()
     assert second.prev_hash == first.hash
     other.close()

@@ -1,5 +1,6 @@
 """/livez says the process answers; /readyz (and its alias /healthz) says whether a request
 would work, naming what fails, so a load balancer takes a broken node out of rotation."""
+
 from __future__ import annotations
 
 import socket
@@ -13,8 +14,13 @@ from .sitting.conftest import loaded, small_bank  # noqa: F401  (fixtures)
 
 
 def test_livez_answers_whatever_the_dependencies_say(tmp_path):
-    app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": "t" * 40,
-                      "NAAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        {
+            "NAAS_ENV": "testing",
+            "SECRET_KEY": "t" * 40,
+            "NAAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
     assert app.test_client().get("/livez").get_json() == {"status": "ok"}
 
 
@@ -22,8 +28,16 @@ def test_ready_when_the_database_schema_bank_and_templates_answer(client, loaded
     for path in ("/readyz", "/healthz"):
         response = client.get(path)
         assert response.status_code == 200
-        assert response.get_json() == {"status": "ok", "checks": {
-            "database": "ok", "migrations": "ok", "bank": "ok", "redis": "not configured", "templates": "ok"}}
+        assert response.get_json() == {
+            "status": "ok",
+            "checks": {
+                "database": "ok",
+                "migrations": "ok",
+                "bank": "ok",
+                "redis": "not configured",
+                "templates": "ok",
+            },
+        }
 
 
 def test_not_ready_without_a_loaded_bank(client):
@@ -34,16 +48,26 @@ def test_not_ready_without_a_loaded_bank(client):
 
 
 def test_not_ready_when_the_database_is_unreachable():
-    app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": "t" * 40,
-                      "NAAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = create_app(
+        {
+            "NAAS_ENV": "testing",
+            "SECRET_KEY": "t" * 40,
+            "NAAS_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert "database" in response.get_json()["failing"]
 
 
 def test_not_ready_on_a_database_that_was_never_migrated(tmp_path):
-    app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": "t" * 40,
-                      "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3"})
+    app = create_app(
+        {
+            "NAAS_ENV": "testing",
+            "SECRET_KEY": "t" * 40,
+            "NAAS_DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3",
+        }
+    )
     body = app.test_client().get("/readyz").get_json()
     assert "migrations" in body["failing"]
     assert body["checks"]["migrations"].startswith("the database schema is at no revision")

@@ -1,5 +1,6 @@
 """Production refuses what only works on one machine, unless an operator allows it by name,
 and a bad setting is one clear line before any worker starts."""
+
 from __future__ import annotations
 
 import os
@@ -56,38 +57,78 @@ def test_commands_that_serve_nothing_are_not_held_to_it(production, tmp_path):
     create_app(serving=False)
 
 
-@pytest.mark.parametrize("secret, message", [
-    ("short", "too short"),
-    ("a" * 40, "too weak"),
-    ("abababababababababababababababababab", "too weak"),
-])
+@pytest.mark.parametrize(
+    "secret, message",
+    [
+        ("short", "too short"),
+        ("a" * 40, "too weak"),
+        ("abababababababababababababababababab", "too weak"),
+    ],
+)
 def test_a_short_or_weak_secret_is_refused(production, secret, message):
     production.setenv("NAAS_SECRET_KEY", secret)
     with pytest.raises(ConfigError, match=message):
         create_app()
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("NAAS_ENV", "staging", "NAAS_ENV is 'staging'; it must be one of production, demo, testing"),
-    ("NAAS_REDIS_URL", "http://cache:6379", "NAAS_REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0"),
-    ("NAAS_WORKERS", "three", "NAAS_WORKERS is 'three'; it must be a whole number from 1 to 256"),
-    ("NAAS_WORKERS", "0", "NAAS_WORKERS is '0'"),
-])
-def test_a_bad_setting_is_one_line_from_serve_before_any_worker_starts(tmp_path, name, value, message):
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        (
+            "NAAS_ENV",
+            "staging",
+            "NAAS_ENV is 'staging'; it must be one of production, demo, testing",
+        ),
+        (
+            "NAAS_REDIS_URL",
+            "http://cache:6379",
+            "NAAS_REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0",
+        ),
+        (
+            "NAAS_WORKERS",
+            "three",
+            "NAAS_WORKERS is 'three'; it must be a whole number from 1 to 256",
+        ),
+        ("NAAS_WORKERS", "0", "NAAS_WORKERS is '0'"),
+    ],
+)
+def test_a_bad_setting_is_one_line_from_serve_before_any_worker_starts(
+    tmp_path, name, value, message
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAAS_")}
-    env.update({"NAAS_ENV": "production", "NAAS_SECRET_KEY": SECRET, "NAAS_SIGNING_KEY": SIGNING_KEY,
-                "NAAS_DATABASE_URL": POSTGRES, name: value})
+    env.update(
+        {
+            "NAAS_ENV": "production",
+            "NAAS_SECRET_KEY": SECRET,
+            "NAAS_SIGNING_KEY": SIGNING_KEY,
+            "NAAS_DATABASE_URL": POSTGRES,
+            name: value,
+        }
+    )
     command = [sys.executable, "-m", "naas.cli", "serve", "--workers", "1"]
     if name == "NAAS_WORKERS":
-        command = [sys.executable, "-c", "import naas.wsgi"]  # gunicorn's workers read it from the environment
-    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+        command = [
+            sys.executable,
+            "-c",
+            "import naas.wsgi",
+        ]  # gunicorn's workers read it from the environment
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
     lines = result.stderr.strip().splitlines()
-    assert result.returncode in (1, 3) and "Traceback" not in result.stderr  # 3: gunicorn's "failed to boot"
+    assert (
+        result.returncode in (1, 3) and "Traceback" not in result.stderr
+    )  # 3: gunicorn's "failed to boot"
     assert len(lines) == 1 and lines[0].startswith(f"Error: {message}")
     assert "gunicorn" not in result.stderr.lower()
 
 
 def test_serve_refuses_a_non_numeric_worker_count(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "naas.cli", "serve", "--workers", "many"], capture_output=True,
-                            text=True, cwd=tmp_path, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "naas.cli", "serve", "--workers", "many"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert result.returncode == 2 and "'many' is not a valid integer" in result.stderr

@@ -1,4 +1,5 @@
 """Sign-in limits are kept in Redis when NAAS_REDIS_URL is set, so every worker shares them."""
+
 from __future__ import annotations
 
 import threading
@@ -36,8 +37,9 @@ def redis_from_the_environment(monkeypatch, redis_client):
     return redis_client
 
 
-def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(app_config, session,
-                                                                       redis_from_the_environment):
+def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(
+    app_config, session, redis_from_the_environment
+):
     config = app_config
     first_worker = create_app(config)
     assert first_worker.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
@@ -51,8 +53,9 @@ def test_failed_sign_ins_are_counted_in_redis_and_survive_a_new_worker(app_confi
     assert [login(other, user.email, "wrong").status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_certificate_checks_share_one_allowance_across_workers_through_redis(app_config,
-                                                                            redis_from_the_environment):
+def test_certificate_checks_share_one_allowance_across_workers_through_redis(
+    app_config, redis_from_the_environment
+):
     config = {**app_config, "NAAS_VERIFY_LIMIT": "3 per minute"}
     first, second = create_app(config), create_app(config)
     number = new_number()
@@ -75,7 +78,9 @@ def test_an_app_with_rate_limits_switched_off_starts_and_limits_nothing(app_conf
     for enabled, expected in ((False, [404, 404, 404, 404]), (True, [404, 404, 429, 429])):
         app = create_app({**config, "RATELIMIT_ENABLED": enabled})
         client = app.test_client()
-        assert [client.get(f"/api/v1/certificates/{number}").status_code for _ in range(4)] == expected
+        assert [
+            client.get(f"/api/v1/certificates/{number}").status_code for _ in range(4)
+        ] == expected
         app.extensions["naas.engine"].dispose()
 
 
@@ -137,7 +142,9 @@ def test_without_redis_limits_are_kept_in_worker_memory_and_no_thread_is_started
 
 
 # -- the lean per-client limit of the public certificate checks (naas/ratelimit.py) -----------
-def test_each_check_says_how_much_of_the_allowance_is_left_and_a_refusal_when_to_come_back(app_config):
+def test_each_check_says_how_much_of_the_allowance_is_left_and_a_refusal_when_to_come_back(
+    app_config,
+):
     app = create_app({**app_config, "NAAS_VERIFY_LIMIT": "3 per minute"})
     client = app.test_client()
     number = new_number()
@@ -160,9 +167,12 @@ def test_of_several_limits_the_tightest_is_reported_and_any_one_used_up_refuses(
     client = app.test_client()
     responses = [client.get(f"/api/v1/certificates/{new_number()}") for _ in range(3)]
     assert [r.status_code for r in responses] == [404, 404, 429]
-    assert [(r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"]) for r in responses] == [
-        ("2", "1"), ("2", "0"), ("2", "0")]
-    assert 60 < int(responses[-1].headers["Retry-After"]) <= 3600  # the hour's window, not the minute's
+    assert [
+        (r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"]) for r in responses
+    ] == [("2", "1"), ("2", "0"), ("2", "0")]
+    assert (
+        60 < int(responses[-1].headers["Retry-After"]) <= 3600
+    )  # the hour's window, not the minute's
     app.extensions["naas.engine"].dispose()
 
 
@@ -172,7 +182,9 @@ def test_checks_behind_one_proxy_are_counted_per_forwarded_client(app_config):
     number = new_number()
 
     def check(address):
-        return client.get(f"/api/v1/certificates/{number}", headers={"X-Forwarded-For": address}).status_code
+        return client.get(
+            f"/api/v1/certificates/{number}", headers={"X-Forwarded-For": address}
+        ).status_code
 
     assert [check("198.51.100.7") for _ in range(3)] == [404, 404, 429]
     assert check("203.0.113.9") == 404  # another person behind the same proxy is not refused
@@ -184,8 +196,15 @@ def test_switching_limits_off_belongs_to_one_app_not_to_the_process(app_config):
     limited = create_app(config)
     unlimited = create_app({**config, "RATELIMIT_ENABLED": False})
     number = new_number()
-    assert [unlimited.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(3)] == [404] * 3
-    assert "X-RateLimit-Remaining" not in unlimited.test_client().get(f"/api/v1/certificates/{number}").headers
-    assert [limited.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)] == [404, 429]
+    assert [
+        unlimited.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(3)
+    ] == [404] * 3
+    assert (
+        "X-RateLimit-Remaining"
+        not in unlimited.test_client().get(f"/api/v1/certificates/{number}").headers
+    )
+    assert [
+        limited.test_client().get(f"/api/v1/certificates/{number}").status_code for _ in range(2)
+    ] == [404, 429]
     for app in (limited, unlimited):
         app.extensions["naas.engine"].dispose()

@@ -1,6 +1,7 @@
 """With Redis gone, rate limits fail open (a warning in the log, never a 500) and count again
 by themselves when it returns. A Redis server of the test's own, on a port of its own, is
 stopped and started again, so nothing else that uses Redis is disturbed."""
+
 from __future__ import annotations
 
 import logging
@@ -29,9 +30,22 @@ class OwnRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(100):
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
@@ -57,15 +71,29 @@ def own_redis(tmp_path):
 
 
 @pytest.mark.redis
-def test_limits_fail_open_while_redis_is_down_and_count_again_when_it_returns(app_config, own_redis, caplog):
-    app = create_app({**app_config, "NAAS_REDIS_URL": f"redis://127.0.0.1:{own_redis.port}/0",
-                      "NAAS_VERIFY_LIMIT": "3 per minute", "NAAS_LOGIN_LIMIT": "3 per minute"})
+def test_limits_fail_open_while_redis_is_down_and_count_again_when_it_returns(
+    app_config, own_redis, caplog
+):
+    app = create_app(
+        {
+            **app_config,
+            "NAAS_REDIS_URL": f"redis://127.0.0.1:{own_redis.port}/0",
+            "NAAS_VERIFY_LIMIT": "3 per minute",
+            "NAAS_LOGIN_LIMIT": "3 per minute",
+        }
+    )
     client = app.test_client()
     api = f"/api/v1/certificates/{new_number()}"
 
     def sign_in_fails():
-        return client.post("/login", data={"email": "nobody@example.org", "password": "wrong",
-                                           "csrf_token": csrf_token(client)}).status_code
+        return client.post(
+            "/login",
+            data={
+                "email": "nobody@example.org",
+                "password": "wrong",
+                "csrf_token": csrf_token(client),
+            },
+        ).status_code
 
     assert [client.get(api).status_code for _ in range(4)] == [404, 404, 404, 429]
     own_redis.stop()

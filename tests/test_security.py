@@ -1,5 +1,6 @@
 """Security headers on every kind of response, HSTS over https, and which client address counts
 when the app stands behind proxies."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,10 @@ def _responses(client):
     """One of each kind a browser or a program can get: a page, a form's error, a 404, JSON,
     an API refusal, a stylesheet, the health check."""
     yield "page", client.get("/")
-    yield "sign-in error", client.post("/login", data={"email": "x@example.org", "password": "wrong"})
+    yield (
+        "sign-in error",
+        client.post("/login", data={"email": "x@example.org", "password": "wrong"}),
+    )
     yield "not found", client.get("/no-such-page")
     yield "JSON 404", client.get(f"/api/v1/certificates/{new_number()}")
     yield "JSON refusal", client.get("/api/v1/certificates/not-a-number")
@@ -35,10 +39,14 @@ def test_every_kind_of_response_carries_the_security_headers(client):
 
 
 def test_hsts_is_sent_when_served_over_https(app_config):
-    app = create_app({**app_config, "NAAS_BASE_URL": "https://naas.example.org", "NAAS_HTTPS": True})
+    app = create_app(
+        {**app_config, "NAAS_BASE_URL": "https://naas.example.org", "NAAS_HTTPS": True}
+    )
     client = app.test_client()
     for kind, response in _responses(client):
-        assert response.headers.get("Strict-Transport-Security", "").startswith("max-age=63072000"), kind
+        assert response.headers.get("Strict-Transport-Security", "").startswith(
+            "max-age=63072000"
+        ), kind
     app.extensions["naas.engine"].dispose()
 
 
@@ -46,8 +54,14 @@ def _sign_in_attempts(client, addresses):
     """A wrong password from each address in turn (for a different unknown account each time, so
     that only the per-address limit can bite); the statuses."""
     token = csrf_token(client)
-    return [client.post("/login", data={"email": f"nobody{n}@example.org", "password": "wrong", "csrf_token": token},
-                        headers={"X-Forwarded-For": address}).status_code for n, address in enumerate(addresses)]
+    return [
+        client.post(
+            "/login",
+            data={"email": f"nobody{n}@example.org", "password": "wrong", "csrf_token": token},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+        for n, address in enumerate(addresses)
+    ]
 
 
 def test_behind_one_proxy_the_forwarded_address_is_the_client(app_config):
@@ -67,8 +81,13 @@ def test_colleagues_signing_in_from_one_office_address_are_never_limited(app_con
     for person in colleagues:
         client = app.test_client()
         token = csrf_token(client)
-        statuses.append(client.post("/login", data={"email": person.email, "password": PASSWORD, "csrf_token": token},
-                                    headers={"X-Forwarded-For": "198.51.100.20"}).status_code)
+        statuses.append(
+            client.post(
+                "/login",
+                data={"email": person.email, "password": PASSWORD, "csrf_token": token},
+                headers={"X-Forwarded-For": "198.51.100.20"},
+            ).status_code
+        )
     assert statuses == [302] * 12
     app.extensions["naas.engine"].dispose()
 
@@ -82,11 +101,15 @@ def test_with_no_proxy_a_made_up_forwarded_address_changes_nothing(app_config):
 
 def test_forwarded_https_turns_on_hsts_only_behind_a_trusted_proxy(app_config):
     trusting = create_app({**app_config, "NAAS_PROXY_HOPS": 1})
-    assert "Strict-Transport-Security" in trusting.test_client().get(
-        "/", headers={"X-Forwarded-Proto": "https"}).headers
+    assert (
+        "Strict-Transport-Security"
+        in trusting.test_client().get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    )
     plain = create_app(app_config)
-    assert "Strict-Transport-Security" not in plain.test_client().get(
-        "/", headers={"X-Forwarded-Proto": "https"}).headers
+    assert (
+        "Strict-Transport-Security"
+        not in plain.test_client().get("/", headers={"X-Forwarded-Proto": "https"}).headers
+    )
     for app in (trusting, plain):
         app.extensions["naas.engine"].dispose()
 

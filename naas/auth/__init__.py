@@ -1,4 +1,5 @@
 """Signing in and out, password hashing, roles and the access decorators."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """Accounts: creating them, hashing passwords, checking credentials."""
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,16 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     return user
 
 
-def create_user(session: Session, *, email: str, name: str, roles: Iterable[str], password: str | None = None,
-                organisation: Organisation | None = None, registration_number: str | None = None) -> User:
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    roles: Iterable[str],
+    password: str | None = None,
+    organisation: Organisation | None = None,
+    registration_number: str | None = None,
+) -> User:
     email = normalise_email(email)
     roles = list(dict.fromkeys(roles))
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
@@ -64,7 +73,9 @@ def create_user(session: Session, *, email: str, name: str, roles: Iterable[str]
         raise AccountError("a name is required")
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise AccountError(f"unknown role '{', '.join(unknown) or '(none)'}'; roles are: {', '.join(ROLES)}")
+        raise AccountError(
+            f"unknown role '{', '.join(unknown) or '(none)'}'; roles are: {', '.join(ROLES)}"
+        )
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AccountError(f"there is already an account with the email {email}")
     if "employer" in roles and organisation is None:
@@ -73,13 +84,19 @@ def create_user(session: Session, *, email: str, name: str, roles: Iterable[str]
         problems = check_password_rules(password)
         if problems:
             raise AccountError(" ".join(problems))
-    user = User(email=email, name=name.strip(), organisation=organisation,
-                password_hash=hash_password(password) if password is not None else None)
+    user = User(
+        email=email,
+        name=name.strip(),
+        organisation=organisation,
+        password_hash=hash_password(password) if password is not None else None,
+    )
     user.role_rows = [UserRole(role=r) for r in roles]
     session.add(user)
     if "candidate" in roles:
         if registration_number is None:
-            raise AccountError("a candidate needs a Social Work England registration number (e.g. SW12345)")
+            raise AccountError(
+                "a candidate needs a Social Work England registration number (e.g. SW12345)"
+            )
         add_candidate_profile(session, user, registration_number)
     session.flush()
     return user
@@ -89,12 +106,18 @@ def normalise_registration(number: str) -> str:
     return number.strip().upper().replace(" ", "")
 
 
-def add_candidate_profile(session: Session, user: User, registration_number: str) -> CandidateProfile:
+def add_candidate_profile(
+    session: Session, user: User, registration_number: str
+) -> CandidateProfile:
     number = normalise_registration(registration_number)
     if not re.fullmatch(REGISTRATION_PATTERN, number):
-        raise AccountError(f"'{registration_number}' is not a Social Work England registration number "
-                           "(SW followed by digits, e.g. SW123456)")
-    taken = session.scalar(select(CandidateProfile).where(CandidateProfile.registration_number == number))
+        raise AccountError(
+            f"'{registration_number}' is not a Social Work England registration number "
+            "(SW followed by digits, e.g. SW123456)"
+        )
+    taken = session.scalar(
+        select(CandidateProfile).where(CandidateProfile.registration_number == number)
+    )
     if taken is not None and taken.user_id != user.id:
         raise AccountError(f"registration number {number} already belongs to another account")
     profile = CandidateProfile(user=user, registration_number=number)

@@ -1,4 +1,5 @@
 """The question bank: YAML in, validated immutable objects out (see question-bank-format.md)."""
+
 from .checker import CheckResult, check_bank
 from .model import Bank, Scenario, Tier, content_hash
 from .source import Problem

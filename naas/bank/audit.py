@@ -18,6 +18,7 @@ A tier fails when a strategy earns more than STRATEGY_LIMIT percentage points ab
 when the model's held-out accuracy is more than MODEL_LIMIT points above chance, or when the
 key's length rank is so uneven across single items that chance would rarely give it.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,13 @@ STRATEGIES: tuple[tuple[str, Preference], ...] = (
     ("fewest absolute words", lambda t: -t.absolutes),
     ("gives a reason", lambda t: float(t.justifies)),
     ("most words of the stem", lambda t: t.stem_overlap),
-    *((f"position {n} (rankings: bank order from {n})", (lambda n: lambda t: -abs(t.position - (n - 1)))(n))
-      for n in (1, 2, 3, 4)),
+    *(
+        (
+            f"position {n} (rankings: bank order from {n})",
+            (lambda n: lambda t: -abs(t.position - (n - 1)))(n),
+        )
+        for n in (1, 2, 3, 4)
+    ),
     ("last position (rankings: reverse bank order)", lambda t: t.position),
 )
 
@@ -85,7 +91,9 @@ class ModelResult:
     accuracy: float | None  # held-out, percent
     chance: float | None  # percent
     too_few: str | None = None  # why no figure was computed
-    leading: tuple[tuple[str, float], ...] = ()  # the features the model leans on most, fitted on all items
+    leading: tuple[
+        tuple[str, float], ...
+    ] = ()  # the features the model leans on most, fitted on all items
 
     @property
     def excess(self) -> float | None:
@@ -125,14 +133,25 @@ class TierAudit:
 
 
 def objective_items(scenarios: Sequence[Scenario]) -> list[AuditedItem]:
-    return [AuditedItem(s.id, item, tuple(option_texts(item.options, item.stem)))
-            for s in scenarios for item in s.items if isinstance(item, OptionItem)]
+    return [
+        AuditedItem(s.id, item, tuple(option_texts(item.options, item.stem)))
+        for s in scenarios
+        for item in s.items
+        if isinstance(item, OptionItem)
+    ]
 
 
 def expected(items: Sequence[AuditedItem], preference: Preference | None) -> Fraction:
     """What a rule earns over the items; `None` prefers nothing: the random responder."""
-    return sum((i.item.expected_score({t.label: (preference(t) if preference else 0.0) for t in i.texts})
-                for i in items), Fraction(0))
+    return sum(
+        (
+            i.item.expected_score(
+                {t.label: (preference(t) if preference else 0.0) for t in i.texts}
+            )
+            for i in items
+        ),
+        Fraction(0),
+    )
 
 
 # -- the general leak test -----------------------------------------------------------------
@@ -164,13 +183,16 @@ def item_matrix(item: AuditedItem) -> np.ndarray:
     lengths = raw[:, 0]
     n = len(lengths)
     rank = np.argsort(np.argsort(-lengths, kind="stable"), kind="stable") / max(n - 1, 1)
-    extra = np.column_stack([rank - rank.mean(), lengths == lengths.max(), lengths == lengths.min()]).astype(float)
+    extra = np.column_stack(
+        [rank - rank.mean(), lengths == lengths.max(), lengths == lengths.min()]
+    ).astype(float)
     extra[:, 1:] -= extra[:, 1:].mean(axis=0)
     return np.hstack([centred, extra])
 
 
-def fit_logit(matrices: list[np.ndarray], targets: list[np.ndarray], l2: float = 1.0,
-              steps: int = 300) -> np.ndarray:
+def fit_logit(
+    matrices: list[np.ndarray], targets: list[np.ndarray], l2: float = 1.0, steps: int = 300
+) -> np.ndarray:
     """Weights of a conditional logit (softmax within each item) by Newton's method with an
     L2 penalty. `targets[i]` spreads one unit over item i's keyed options."""
     weights = np.zeros(matrices[0].shape[1])
@@ -196,10 +218,15 @@ def leak_test(items: Sequence[AuditedItem]) -> ModelResult:
     k keyed options the model picks its k best; a hit is each key among them."""
     scenarios = sorted({i.scenario for i in items})
     if len(scenarios) < MIN_SCENARIOS_FOR_MODEL or len(items) < MIN_ITEMS_FOR_MODEL:
-        return ModelResult(len(scenarios), len(items), None, None,
-                           f"too few objective items for a cross-validated model ({len(items)} items in "
-                           f"{len(scenarios)} scenarios; at least {MIN_ITEMS_FOR_MODEL} in "
-                           f"{MIN_SCENARIOS_FOR_MODEL} are needed)")
+        return ModelResult(
+            len(scenarios),
+            len(items),
+            None,
+            None,
+            f"too few objective items for a cross-validated model ({len(items)} items in "
+            f"{len(scenarios)} scenarios; at least {MIN_ITEMS_FOR_MODEL} in "
+            f"{MIN_SCENARIOS_FOR_MODEL} are needed)",
+        )
     matrices = [item_matrix(i) for i in items]
     targets = []
     for i in items:
@@ -215,14 +242,19 @@ def leak_test(items: Sequence[AuditedItem]) -> ModelResult:
             keyed = set(i.item.keyed())
             scores = matrices[k] @ weights
             order = sorted(range(len(i.texts)), key=lambda j: (-scores[j], j))
-            picked = {i.texts[j].label for j in order[:len(keyed)]}
+            picked = {i.texts[j].label for j in order[: len(keyed)]}
             hits += len(picked & keyed) / len(keyed)
             chance += len(keyed) / len(i.texts)
     weights = fit_logit(matrices, targets)
     names = [name for name, _ in FEATURES] + ["length rank", "is longest", "is shortest"]
     leading = tuple(sorted(zip(names, map(float, weights)), key=lambda nw: -abs(nw[1]))[:4])
-    return ModelResult(len(scenarios), len(items), 100 * hits / len(items), 100 * chance / len(items),
-                       leading=leading)
+    return ModelResult(
+        len(scenarios),
+        len(items),
+        100 * hits / len(items),
+        100 * chance / len(items),
+        leading=leading,
+    )
 
 
 # -- the key's length rank -----------------------------------------------------------------
@@ -236,7 +268,9 @@ def chi_square_sf(statistic: float, df: int) -> float:
             term *= x / k
             total += term
         return min(1.0, math.exp(-x) * total)
-    total = math.erfc(math.sqrt(x))  # Q(1/2, x); then Q(s + 1, x) = Q(s, x) + x^s e^-x / Gamma(s + 1)
+    total = math.erfc(
+        math.sqrt(x)
+    )  # Q(1/2, x); then Q(s + 1, x) = Q(s, x) + x^s e^-x / Gamma(s + 1)
     term = 2 * math.sqrt(x / math.pi)  # x^(1/2) / Gamma(3/2)
     for k in range(1, (df + 1) // 2):
         total += math.exp(-x) * term
@@ -276,30 +310,46 @@ def audit_tier(bank: Bank, tier: str) -> TierAudit:
         earned = expected(items, preference)
         share = 100 * float(earned) / marks if marks else 0.0
         strategies.append(StrategyResult(name, earned, share, share - random_share))
-    audit = TierAudit(tier, len(items), marks, random_earned, strategies, leak_test(items),
-                      length_ranks(items), sum(not i.item.references for i in items),
-                      frozenset(i.item.id for i in items))
+    audit = TierAudit(
+        tier,
+        len(items),
+        marks,
+        random_earned,
+        strategies,
+        leak_test(items),
+        length_ranks(items),
+        sum(not i.item.references for i in items),
+        frozenset(i.item.id for i in items),
+    )
     for s in strategies:
         if s.excess > STRATEGY_LIMIT:
-            audit.failures.append(f"'{s.name}' earns {s.share:.1f}% of the objective marks, {s.excess:.1f} "
-                                  f"points above random ({random_share:.1f}%; the limit is {STRATEGY_LIMIT:g})")
+            audit.failures.append(
+                f"'{s.name}' earns {s.share:.1f}% of the objective marks, {s.excess:.1f} "
+                f"points above random ({random_share:.1f}%; the limit is {STRATEGY_LIMIT:g})"
+            )
     if audit.model.excess is not None and audit.model.excess > MODEL_LIMIT:
-        audit.failures.append(f"the surface model picks keys in {audit.model.accuracy:.1f}% of held-out items "
-                              f"against {audit.model.chance:.1f}% by chance (the limit is {MODEL_LIMIT:g} points)")
+        audit.failures.append(
+            f"the surface model picks keys in {audit.model.accuracy:.1f}% of held-out items "
+            f"against {audit.model.chance:.1f}% by chance (the limit is {MODEL_LIMIT:g} points)"
+        )
     for ranks in audit.length_ranks:
         if ranks.p_value is not None and ranks.p_value < LENGTH_RANK_ALPHA:
-            audit.failures.append(f"the key's length rank in {ranks.item_type} items of {ranks.options} options "
-                                  f"is uneven ({', '.join(map(str, ranks.counts))} from longest to shortest; "
-                                  f"p = {ranks.p_value:.4f})")
+            audit.failures.append(
+                f"the key's length rank in {ranks.item_type} items of {ranks.options} options "
+                f"is uneven ({', '.join(map(str, ranks.counts))} from longest to shortest; "
+                f"p = {ranks.p_value:.4f})"
+            )
     return audit
 
 
 def report(audit: TierAudit) -> list[str]:
     """The audit of one tier as lines of text."""
-    lines = [f"{audit.tier}: {audit.items} objective items, {audit.marks} marks; "
-             f"items citing no reference: {audit.unreferenced}",
-             f"  random responder: {audit.random_share:.1f}% of the objective marks",
-             "  content-blind strategies (share of objective marks; points above random):"]
+    lines = [
+        f"{audit.tier}: {audit.items} objective items, {audit.marks} marks; "
+        f"items citing no reference: {audit.unreferenced}",
+        f"  random responder: {audit.random_share:.1f}% of the objective marks",
+        "  content-blind strategies (share of objective marks; points above random):",
+    ]
     for s in sorted(audit.strategies, key=lambda s: -s.share):
         flag = "  FAIL" if s.excess > STRATEGY_LIMIT else ""
         lines.append(f"    {s.name:<46} {s.share:5.1f}%  {s.excess:+5.1f}{flag}")
@@ -308,15 +358,22 @@ def report(audit: TierAudit) -> list[str]:
         lines.append(f"  surface model: {m.too_few}")
     else:
         flag = "  FAIL" if m.excess is not None and m.excess > MODEL_LIMIT else ""
-        lines.append(f"  surface model (conditional logit, leave-one-scenario-out over {m.folds} scenarios): "
-                     f"held-out accuracy {m.accuracy:.1f}% against chance {m.chance:.1f}% "
-                     f"({m.excess:+.1f} points){flag}")
-        lines.append("    the features it leans on most (weight; positive: keys have more of it): "
-                     + ", ".join(f"{name} {weight:+.2f}" for name, weight in m.leading))
+        lines.append(
+            f"  surface model (conditional logit, leave-one-scenario-out over {m.folds} scenarios): "
+            f"held-out accuracy {m.accuracy:.1f}% against chance {m.chance:.1f}% "
+            f"({m.excess:+.1f} points){flag}"
+        )
+        lines.append(
+            "    the features it leans on most (weight; positive: keys have more of it): "
+            + ", ".join(f"{name} {weight:+.2f}" for name, weight in m.leading)
+        )
     lines.append("  key's length rank (1 = longest):")
     for r in audit.length_ranks:
         test = "" if r.p_value is None else f"  (even spread: p = {r.p_value:.3f})"
-        lines.append(f"    {r.item_type:<8} {r.options} options: "
-                     + " ".join(f"{rank}:{c}" for rank, c in enumerate(r.counts, 1)) + test)
+        lines.append(
+            f"    {r.item_type:<8} {r.options} options: "
+            + " ".join(f"{rank}:{c}" for rank, c in enumerate(r.counts, 1))
+            + test
+        )
     lines.append("  " + ("PASS" if audit.passed else "FAIL: " + "; ".join(audit.failures)))
     return lines

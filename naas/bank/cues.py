@@ -8,6 +8,7 @@ feature of an option's text; `item_cues` names, for one item, the features on wh
 stands out so clearly that the habit would find it. The audit (naas/bank/audit.py) turns the
 same features into strategies and scores them over a whole tier.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,18 +17,117 @@ from dataclasses import dataclass
 
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 # The words test-wise candidates read as signs of a careful (hence right) answer...
-HEDGES = frozenset({"consider", "considering", "where", "may", "might", "could", "proportionate",
-                    "proportionately", "explore", "exploring", "appropriate", "discuss", "likely",
-                    "possible", "perhaps", "balance"})
+HEDGES = frozenset(
+    {
+        "consider",
+        "considering",
+        "where",
+        "may",
+        "might",
+        "could",
+        "proportionate",
+        "proportionately",
+        "explore",
+        "exploring",
+        "appropriate",
+        "discuss",
+        "likely",
+        "possible",
+        "perhaps",
+        "balance",
+    }
+)
 # ...and of a careless (hence wrong) one.
 ABSOLUTES = frozenset({"always", "never", "only", "immediately", "all", "every", "none", "must"})
 JUSTIFICATIONS = ("because", "so that", "to ensure", "in order to", "which means", "so as to")
 MODALS = frozenset({"should", "would", "could", "can", "will", "must", "may", "might", "shall"})
 NEGATIONS = frozenset({"not", "no", "without", "never", "nor", "none", "nothing"})
-STOPWORDS = frozenset("""a an the and or but of to in on at by for with from as is are was were be been being it its
-this that these those their there they them he she his her him you your we our us who whom which what when
-how why if then than so do does did has have had not no into about over after before up out all any each
-would should could can will may might must also only""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "there",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "him",
+        "you",
+        "your",
+        "we",
+        "our",
+        "us",
+        "who",
+        "whom",
+        "which",
+        "what",
+        "when",
+        "how",
+        "why",
+        "if",
+        "then",
+        "than",
+        "so",
+        "do",
+        "does",
+        "did",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "into",
+        "about",
+        "over",
+        "after",
+        "before",
+        "up",
+        "out",
+        "all",
+        "any",
+        "each",
+        "would",
+        "should",
+        "could",
+        "can",
+        "will",
+        "may",
+        "might",
+        "must",
+        "also",
+        "only",
+    ]
+)
 
 
 def words(text: str) -> list[str]:
@@ -63,7 +163,10 @@ def option_text(label: str, position: int, text: str, stem: str) -> OptionText:
     lowered = " " + " ".join(ws) + " "
     tokens = WORD.findall(text)
     return OptionText(
-        label=label, position=position, length=len(text.strip()), word_count=len(ws),
+        label=label,
+        position=position,
+        length=len(text.strip()),
+        word_count=len(ws),
         clauses=sum(text.count(mark) for mark in ",;:") + ws.count("and"),
         hedges=sum(w in HEDGES for w in ws),
         absolutes=sum(w in ABSOLUTES for w in ws),
@@ -78,7 +181,9 @@ def option_text(label: str, position: int, text: str, stem: str) -> OptionText:
 
 
 def option_texts(options: Mapping[str, str], stem: str) -> list[OptionText]:
-    return [option_text(label, index, text, stem) for index, (label, text) in enumerate(options.items())]
+    return [
+        option_text(label, index, text, stem) for index, (label, text) in enumerate(options.items())
+    ]
 
 
 # How far the key must stand out before a habit reliably finds it. A key that is longest by
@@ -97,6 +202,7 @@ def _mean(values: list[float]) -> float:
 
 def spearman(xs: list[float], ys: list[float]) -> float | None:
     """Spearman's rank correlation (average ranks for ties); None where either has no spread."""
+
     def ranks(values: list[float]) -> list[float]:
         order = sorted(range(len(values)), key=values.__getitem__)
         result = [0.0] * len(values)
@@ -120,8 +226,12 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
     return sxy / (sxx * syy) ** 0.5
 
 
-def item_cues(options: Mapping[str, str], stem: str, keyed: tuple[str, ...],
-              order: tuple[str, ...] | None = None) -> list[str]:
+def item_cues(
+    options: Mapping[str, str],
+    stem: str,
+    keyed: tuple[str, ...],
+    order: tuple[str, ...] | None = None,
+) -> list[str]:
     """The cues by which this item's key stands out from its distractors, in words a writer
     can act on. `keyed` is what a knowing candidate picks first (for a ranking, the option
     ranked first); `order` is a ranking's whole key order."""
@@ -133,39 +243,64 @@ def item_cues(options: Mapping[str, str], stem: str, keyed: tuple[str, ...],
     cues = []
     lengths = [t.length for t in texts]
     if min(lengths) > 0 and max(lengths) / min(lengths) > LENGTH_SPREAD:
-        cues.append(f"options differ {max(lengths) / min(lengths):.1f}x in length "
-                    f"({min(lengths)} to {max(lengths)} characters): write them to one length")
+        cues.append(
+            f"options differ {max(lengths) / min(lengths):.1f}x in length "
+            f"({min(lengths)} to {max(lengths)} characters): write them to one length"
+        )
     if len(keys) == 1:
         key = keys[0]
         what = "the key" if order is None else "the option ranked first"
         if key.length >= LENGTH_MARGIN * max(t.length for t in others):
-            cues.append(f"{what} is uniquely the longest option, {key.length} characters against at most "
-                        f"{max(t.length for t in others)}")
+            cues.append(
+                f"{what} is uniquely the longest option, {key.length} characters against at most "
+                f"{max(t.length for t in others)}"
+            )
         if key.length <= min(t.length for t in others) / LENGTH_MARGIN:
-            cues.append(f"{what} is uniquely the shortest option, {key.length} characters against at least "
-                        f"{min(t.length for t in others)}")
+            cues.append(
+                f"{what} is uniquely the shortest option, {key.length} characters against at least "
+                f"{min(t.length for t in others)}"
+            )
         if key.clauses >= max(t.clauses for t in others) + CLAUSE_MARGIN:
-            cues.append(f"{what} has the most clauses ({key.clauses} against at most "
-                        f"{max(t.clauses for t in others)})")
+            cues.append(
+                f"{what} has the most clauses ({key.clauses} against at most "
+                f"{max(t.clauses for t in others)})"
+            )
         if key.justifies and not any(t.justifies for t in others):
-            cues.append(f"{what} is the only option that gives a reason (because, so that, to ensure...)")
+            cues.append(
+                f"{what} is the only option that gives a reason (because, so that, to ensure...)"
+            )
         if key.hedges and not any(t.hedges for t in others):
-            cues.append(f"{what} is the only option with a hedging word (consider, where, may, proportionate...)")
+            cues.append(
+                f"{what} is the only option with a hedging word (consider, where, may, proportionate...)"
+            )
         if not key.absolutes and len(others) >= 2 and all(t.absolutes for t in others):
-            cues.append(f"{what} is the only option without an absolute word (always, never, only, all...)")
+            cues.append(
+                f"{what} is the only option without an absolute word (always, never, only, all...)"
+            )
         if key.stem_overlap >= max(t.stem_overlap for t in others) + OVERLAP_MARGIN:
-            cues.append(f"{what} repeats the most words of the stem ({key.stem_overlap} against at most "
-                        f"{max(t.stem_overlap for t in others)})")
+            cues.append(
+                f"{what} repeats the most words of the stem ({key.stem_overlap} against at most "
+                f"{max(t.stem_overlap for t in others)})"
+            )
     else:
         key_mean, other_mean = _mean([t.length for t in keys]), _mean([t.length for t in others])
-        if key_mean >= MULTIPLE_MEAN_MARGIN * other_mean or other_mean >= MULTIPLE_MEAN_MARGIN * key_mean:
-            cues.append(f"key options are {key_mean / other_mean:.2f}x as long as the distractors on average")
+        if (
+            key_mean >= MULTIPLE_MEAN_MARGIN * other_mean
+            or other_mean >= MULTIPLE_MEAN_MARGIN * key_mean
+        ):
+            cues.append(
+                f"key options are {key_mean / other_mean:.2f}x as long as the distractors on average"
+            )
         if all(t.justifies for t in keys) and not any(t.justifies for t in others):
             cues.append("only the key options give a reason (because, so that, to ensure...)")
     if order is not None and len(order) >= 4:
         by_label = {t.label: t for t in texts}
-        rho = spearman([-order.index(t.label) for t in texts], [by_label[t.label].length for t in texts])
+        rho = spearman(
+            [-order.index(t.label) for t in texts], [by_label[t.label].length for t in texts]
+        )
         if rho is not None and abs(rho) >= 0.9:
             direction = "longest" if rho > 0 else "shortest"
-            cues.append(f"the key order follows option length ({direction} first; rank correlation {rho:.2f})")
+            cues.append(
+                f"the key order follows option length ({direction} first; rank correlation {rho:.2f})"
+            )
     return cues

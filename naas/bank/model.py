@@ -3,6 +3,7 @@
 A scenario keeps its raw definition (`spec`) so that the database can store exactly what
 was loaded and rebuild the same objects from it years later.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,9 @@ STATUSES = ("draft", "live", "retired")
 
 def content_hash(spec: Any) -> str:
     """A stable fingerprint of a definition, independent of key order and YAML layout."""
-    canonical = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    canonical = json.dumps(
+        spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -57,14 +60,20 @@ class Tier:
     def from_spec(cls, spec: Mapping[str, Any]) -> Tier:
         blueprint = spec["blueprint"]
         return cls(
-            id=spec["id"], title=spec["title"], time_limit_minutes=spec["time_limit_minutes"],
-            validity_years=spec["validity_years"], resit_wait_days=spec["resit_wait_days"],
+            id=spec["id"],
+            title=spec["title"],
+            time_limit_minutes=spec["time_limit_minutes"],
+            validity_years=spec["validity_years"],
+            resit_wait_days=spec["resit_wait_days"],
             pass_mark_percent=spec["pass_mark_percent"],
             domain_floor_percent=spec.get("domain_floor_percent"),
             domain_floor_min_marks=spec.get("domain_floor_min_marks", DEFAULT_FLOOR_MIN_MARKS),
             areas=tuple(Area(a["code"], a["title"]) for a in spec["areas"]),
-            blueprint=Blueprint(blueprint["scenarios"], blueprint.get("min_items_per_area", 0),
-                                blueprint.get("total_marks")),
+            blueprint=Blueprint(
+                blueprint["scenarios"],
+                blueprint.get("min_items_per_area", 0),
+                blueprint.get("total_marks"),
+            ),
             spec=spec,
         )
 
@@ -97,11 +106,21 @@ class Scenario:
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> Scenario:
         stages = tuple(
-            Stage(s["id"], s["narrative"], tuple(REGISTRY[i["type"]].from_spec(i) for i in s["items"]))
+            Stage(
+                s["id"], s["narrative"], tuple(REGISTRY[i["type"]].from_spec(i) for i in s["items"])
+            )
             for s in spec["stages"]
         )
-        return cls(spec["id"], spec["tier"], spec["version"], spec["status"], spec["title"],
-                   spec.get("summary", ""), stages, spec)
+        return cls(
+            spec["id"],
+            spec["tier"],
+            spec["version"],
+            spec["status"],
+            spec["title"],
+            spec.get("summary", ""),
+            stages,
+            spec,
+        )
 
     @property
     def items(self) -> tuple[ItemType, ...]:
@@ -137,4 +156,6 @@ class Bank:
     tiers_spec: Mapping[str, Any] = field(compare=False, repr=False, default_factory=dict)
 
     def scenarios_of(self, tier: str, status: str | None = "live") -> list[Scenario]:
-        return [s for s in self.scenarios if s.tier == tier and (status is None or s.status == status)]
+        return [
+            s for s in self.scenarios if s.tier == tier and (status is None or s.status == status)
+        ]

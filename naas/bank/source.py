@@ -5,6 +5,7 @@ Only plain, safe YAML is accepted: PyYAML's safe loader still expands aliases (t
 file is first read as a stream of events, where anchors, aliases and explicit tags are
 refused before anything is built, and duplicate keys are caught while building.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -108,8 +109,10 @@ def _refuse_unsafe_events(text: str) -> None:
             raise _Refused(line, f"YAML anchors (&{anchor}) are not allowed; write the value out")
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", True)
-        explicit_tag = tag is not None and tag != "!" and not (
-            implicit is True or (isinstance(implicit, tuple) and any(implicit))
+        explicit_tag = (
+            tag is not None
+            and tag != "!"
+            and not (implicit is True or (isinstance(implicit, tuple) and any(implicit)))
         )
         if explicit_tag:
             raise _Refused(line, f"YAML tags ({tag}) are not allowed; only plain YAML is accepted")
@@ -123,15 +126,22 @@ def _build(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem])
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(doc.file, key_node.start_mark.line + 1,
-                                        "mapping keys must be plain values"))
+                problems.append(
+                    Problem(
+                        doc.file, key_node.start_mark.line + 1, "mapping keys must be plain values"
+                    )
+                )
                 continue
             key = _scalar(key_node)
             line = key_node.start_mark.line + 1
             if key in result:
-                problems.append(Problem(
-                    doc.file, line,
-                    f"duplicate key '{key}' (first at line {doc.lines[path + (key,)]})"))
+                problems.append(
+                    Problem(
+                        doc.file,
+                        line,
+                        f"duplicate key '{key}' (first at line {doc.lines[path + (key,)]})",
+                    )
+                )
                 continue
             doc.lines[path + (key,)] = line
             result[key] = _build(value_node, path + (key,), doc, problems)

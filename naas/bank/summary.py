@@ -1,4 +1,5 @@
 """The summary `naas bank check` prints for a bank that passes."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,15 +22,28 @@ def summarise(bank: Bank) -> list[str]:
         lines.append(
             f"  scenarios: {len(live)} live"
             + "".join(f", {statuses[s]} {s}" for s in ("draft", "retired") if statuses[s])
-            + f"; items: {len(items)}; marks: {sum(i.marks for i in items)}")
-        lines.append("  item types: " + ", ".join(
-            f"{name} {types[name]}" + (f" ({100 * types[name] / objective:.0f}% of objective)"
-                                       if name != "free_text" and objective else "")
-            for name in sorted(types)))
-        lines.append(f"  forms the blueprint can assemble: {'' if forms.complete else 'at least '}{len(forms.ids)}"
-                     f" ({len(distinct_forms(forms.ids))} differing in at least half their scenarios)")
+            + f"; items: {len(items)}; marks: {sum(i.marks for i in items)}"
+        )
+        lines.append(
+            "  item types: "
+            + ", ".join(
+                f"{name} {types[name]}"
+                + (
+                    f" ({100 * types[name] / objective:.0f}% of objective)"
+                    if name != "free_text" and objective
+                    else ""
+                )
+                for name in sorted(types)
+            )
+        )
+        lines.append(
+            f"  forms the blueprint can assemble: {'' if forms.complete else 'at least '}{len(forms.ids)}"
+            f" ({len(distinct_forms(forms.ids))} differing in at least half their scenarios)"
+        )
         for area in tier.areas:
             area_items = [i for i in items if i.area == area.code]
-            lines.append(f"  {area.code:<4} {len(area_items):>3} items {sum(i.marks for i in area_items):>4} marks"
-                         f"  {area.title}")
+            lines.append(
+                f"  {area.code:<4} {len(area_items):>3} items {sum(i.marks for i in area_items):>4} marks"
+                f"  {area.title}"
+            )
     return lines

@@ -1,4 +1,5 @@
 """Certificates: issued at release for a pass, signed, rendered as PDF, verifiable by anyone."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,14 @@ from flask import Flask
 from naas import db
 from naas.home.views import admin_link, dashboard_panel
 
-from .services import SIGNING_KEY, TRUSTED_KEYS, certificates_of, issue_for_result, record_intact, uk_date
+from .services import (
+    SIGNING_KEY,
+    TRUSTED_KEYS,
+    certificates_of,
+    issue_for_result,
+    record_intact,
+    uk_date,
+)
 from .signing import instance_key, parse_key, retired_keys
 from .status import expiring_soon, status_of
 from .views import admin_bp, bp, today
@@ -27,9 +35,14 @@ def init_app(app: Flask) -> None:
     if key is not None:
         app.extensions[SIGNING_KEY] = key
         sessions = app.extensions["naas.db"]
-        sessions.configure(info={**sessions.kw.get("info", {}), SIGNING_KEY: key})  # see services.signing_key
+        sessions.configure(
+            info={**sessions.kw.get("info", {}), SIGNING_KEY: key}
+        )  # see services.signing_key
     current = {key.kid: key.public} if key is not None else {}
-    app.extensions[TRUSTED_KEYS] = {**retired_keys(app.config.get("NAAS_SIGNING_RETIRED_KEYS")), **current}
+    app.extensions[TRUSTED_KEYS] = {
+        **retired_keys(app.config.get("NAAS_SIGNING_RETIRED_KEYS")),
+        **current,
+    }
     # In production without a key the app refused to start (config.check); a command that does
     # not serve may still run, and says so if it comes to sign something.
 
@@ -42,6 +55,14 @@ def init_app(app: Flask) -> None:
     def _candidate_panel(user):
         day, rows = today(), []
         for c in certificates_of(db.session, user.id):
-            intact = record_intact(c)  # a row changed without the key is shown as such, without downloads
-            rows.append((c, status_of(c, day) if intact else "unverifiable", intact and expiring_soon(c, day)))
+            intact = record_intact(
+                c
+            )  # a row changed without the key is shown as such, without downloads
+            rows.append(
+                (
+                    c,
+                    status_of(c, day) if intact else "unverifiable",
+                    intact and expiring_soon(c, day),
+                )
+            )
         return {"rows": rows}

@@ -9,6 +9,7 @@ The record says which version of this list it follows ("v"; a record without one
 version 1, from before the title was signed). Each record is checked against its own
 version's list, so records signed earlier keep verifying after the list grows.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,15 @@ from .signing import PublicKey, SigningKey, b64url, b64url_decode, canonical
 
 FIELDS_BY_VERSION = {
     1: ("number", "holder_name", "registration_number", "tier", "issued_on", "expires_on"),
-    2: ("number", "holder_name", "registration_number", "tier", "tier_title", "issued_on", "expires_on"),
+    2: (
+        "number",
+        "holder_name",
+        "registration_number",
+        "tier",
+        "tier_title",
+        "issued_on",
+        "expires_on",
+    ),
 }
 RECORD_VERSION = 2  # what new records are signed as
 SIGNED_FIELDS = FIELDS_BY_VERSION[RECORD_VERSION]
@@ -46,8 +55,11 @@ class Accreditation:
 
 def record_of(facts: Any, fields: tuple[str, ...] = SIGNED_FIELDS) -> dict[str, str]:
     """The signed facts of a certificate (a model row or an Accreditation)."""
-    return {name: (value.isoformat() if isinstance(value, date) else value)
-            for name in fields for value in [getattr(facts, name)]}
+    return {
+        name: (value.isoformat() if isinstance(value, date) else value)
+        for name in fields
+        for value in [getattr(facts, name)]
+    }
 
 
 def sign_record(key: SigningKey, facts: Any) -> tuple[str, str]:
@@ -63,8 +75,13 @@ def record_holds(keys: dict[str, PublicKey], facts: Any, record_text: str, signa
         record = json.loads(record_text)
         key = keys.get(record.get("kid"))
         fields = FIELDS_BY_VERSION.get(record.get("v", 1))
-        signed = key is not None and key.verify(b64url_decode(signature), record_text.encode("utf-8"))
+        signed = key is not None and key.verify(
+            b64url_decode(signature), record_text.encode("utf-8")
+        )
     except (ValueError, AttributeError, TypeError):
         return False
-    return (signed and fields is not None
-            and {k: v for k, v in record.items() if k not in _NOT_FACTS} == record_of(facts, fields))
+    return (
+        signed
+        and fields is not None
+        and {k: v for k, v in record.items() if k not in _NOT_FACTS} == record_of(facts, fields)
+    )

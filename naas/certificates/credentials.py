@@ -4,6 +4,7 @@ The JWT is built here with `cryptography` alone: header {"alg": "EdDSA", "typ": 
 "kid": ...}, the credential itself as the payload (Open Badges 3.0, section 8.2) with the
 registered claims iss, jti, nbf and exp that mirror its issuer, id and dates.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,10 @@ from .accreditation import Accreditation
 from .numbers import parse_number
 from .signing import PublicKey, SigningKey, b64url, b64url_decode
 
-CONTEXT = ["https://www.w3.org/ns/credentials/v2",
-           "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+CONTEXT = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
 REGISTRATION_TYPE = "ext:SocialWorkEnglandRegistration"
 
 
@@ -51,9 +54,18 @@ def open_badge(accreditation: Accreditation) -> dict[str, Any]:
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
-                {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": a.holder_name},
-                {"type": "IdentityObject", "identityType": REGISTRATION_TYPE, "hashed": False,
-                 "identityHash": a.registration_number},
+                {
+                    "type": "IdentityObject",
+                    "identityType": "name",
+                    "hashed": False,
+                    "identityHash": a.holder_name,
+                },
+                {
+                    "type": "IdentityObject",
+                    "identityType": REGISTRATION_TYPE,
+                    "hashed": False,
+                    "identityHash": a.registration_number,
+                },
             ],
             "achievement": {
                 "id": f"{a.issuer_url}/tiers/{a.tier}",
@@ -61,9 +73,11 @@ def open_badge(accreditation: Accreditation) -> dict[str, Any]:
                 "achievementType": "Certification",
                 "name": a.tier_title,
                 "description": f"Accreditation at the {a.tier_title} tier of the National Assessment and "
-                               "Accreditation System for child and family social workers in England.",
-                "criteria": {"narrative": "Passed the assessment of the Knowledge and Skills Statement for "
-                                          f"this tier, in these areas: {areas}."},
+                "Accreditation System for child and family social workers in England.",
+                "criteria": {
+                    "narrative": "Passed the assessment of the Knowledge and Skills Statement for "
+                    f"this tier, in these areas: {areas}."
+                },
                 "creator": issuer,
             },
         },
@@ -72,16 +86,21 @@ def open_badge(accreditation: Accreditation) -> dict[str, Any]:
 
 def credential_jwt(accreditation: Accreditation, key: SigningKey) -> str:
     credential = open_badge(accreditation)
-    claims = {"iss": credential["issuer"]["id"], "jti": credential["id"],
-              "nbf": int(_instant(accreditation.issued_on).timestamp()),
-              "exp": int(_instant(accreditation.expires_on).timestamp())}
+    claims = {
+        "iss": credential["issuer"]["id"],
+        "jti": credential["id"],
+        "nbf": int(_instant(accreditation.issued_on).timestamp()),
+        "exp": int(_instant(accreditation.expires_on).timestamp()),
+    }
     return encode_jwt({**credential, **claims}, key)
 
 
 def encode_jwt(payload: dict[str, Any], key: SigningKey) -> str:
     header = {"alg": "EdDSA", "typ": "JWT", "kid": key.kid}
-    signing_input = ".".join(b64url(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-                             for part in (header, payload))
+    signing_input = ".".join(
+        b64url(json.dumps(part, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+        for part in (header, payload)
+    )
     return f"{signing_input}.{b64url(key.sign(signing_input.encode('ascii')))}"
 
 
@@ -96,18 +115,24 @@ def decode_jwt(token: str, keys: Mapping[str, PublicKey]) -> dict[str, Any]:
         raise CredentialError("it is not a credential: its header is not base64url JSON") from None
     if not isinstance(header, dict) or header.get("alg") != "EdDSA":
         alg = header.get("alg") if isinstance(header, dict) else None
-        raise CredentialError(f"it is forged: it claims the algorithm {alg!r}, but NAAS credentials are "
-                              "signed with EdDSA")
+        raise CredentialError(
+            f"it is forged: it claims the algorithm {alg!r}, but NAAS credentials are "
+            "signed with EdDSA"
+        )
     key = keys.get(header.get("kid"))
     if key is None:
-        raise CredentialError(f"it is not signed with the key given: it names the key {header.get('kid')!r}, "
-                              f"the key given is {', '.join(map(repr, keys))}")
+        raise CredentialError(
+            f"it is not signed with the key given: it names the key {header.get('kid')!r}, "
+            f"the key given is {', '.join(map(repr, keys))}"
+        )
     try:
         signature = b64url_decode(parts[2])
     except ValueError:
         raise CredentialError("it is not a credential: its signature is not base64url") from None
     if not key.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii")):
-        raise CredentialError("it has been tampered with or forged: its signature does not match its content")
+        raise CredentialError(
+            "it has been tampered with or forged: its signature does not match its content"
+        )
     try:
         payload = json.loads(b64url_decode(parts[1]))
     except ValueError:
@@ -139,16 +164,32 @@ def check_credential(token: str, keys: Mapping[str, PublicKey]) -> CheckedCreden
         types = payload["type"]
         subject = payload["credentialSubject"]
         identities = {i["identityType"]: i["identityHash"] for i in subject["identifier"]}
-        valid_from = datetime.strptime(payload["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        valid_until = datetime.strptime(payload["validUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        valid_from = datetime.strptime(payload["validFrom"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=UTC
+        )
+        valid_until = datetime.strptime(payload["validUntil"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=UTC
+        )
         claims = (payload["iss"], payload["jti"], payload["nbf"], payload["exp"])
-        stated = (payload["issuer"]["id"], payload["id"], int(valid_from.timestamp()), int(valid_until.timestamp()))
+        stated = (
+            payload["issuer"]["id"],
+            payload["id"],
+            int(valid_from.timestamp()),
+            int(valid_until.timestamp()),
+        )
         checked = CheckedCredential(
-            number=parse_number(payload["id"].rsplit("/", 1)[-1]), holder_name=identities["name"],
-            registration_number=identities[REGISTRATION_TYPE], tier_title=subject["achievement"]["name"],
-            valid_from=valid_from.date(), valid_until=valid_until.date(), verify_url=payload["id"])
+            number=parse_number(payload["id"].rsplit("/", 1)[-1]),
+            holder_name=identities["name"],
+            registration_number=identities[REGISTRATION_TYPE],
+            tier_title=subject["achievement"]["name"],
+            valid_from=valid_from.date(),
+            valid_until=valid_until.date(),
+            verify_url=payload["id"],
+        )
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-        raise CredentialError("it is signed but it is not a NAAS credential (a required part is missing)") from None
+        raise CredentialError(
+            "it is signed but it is not a NAAS credential (a required part is missing)"
+        ) from None
     if "OpenBadgeCredential" not in types:
         raise CredentialError("it is signed but it is not an Open Badges credential")
     if claims != stated:

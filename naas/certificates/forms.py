@@ -11,12 +11,22 @@ class NumberForm(FlaskForm):
     class Meta:
         csrf = False
 
-    number = StringField("Certificate number", validators=[DataRequired("Enter the certificate number."),
-                                                           Length(max=64, message="That is too long for a "
-                                                                                  "certificate number.")])
+    number = StringField(
+        "Certificate number",
+        validators=[
+            DataRequired("Enter the certificate number."),
+            Length(max=64, message="That is too long for a certificate number."),
+        ],
+    )
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason for revoking", validators=[
-        DataRequired("Give the reason for revoking: it is shown to anyone who checks the certificate."),
-        Length(max=1000, message="Keep the reason under 1000 characters.")])
+    reason = TextAreaField(
+        "Reason for revoking",
+        validators=[
+            DataRequired(
+                "Give the reason for revoking: it is shown to anyone who checks the certificate."
+            ),
+            Length(max=1000, message="Keep the reason under 1000 characters."),
+        ],
+    )

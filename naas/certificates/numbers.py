@@ -6,6 +6,7 @@ nothing is mistaken for 1 or 0), then a check symbol: the value mod 37, from Cro
 a multiple of it, any single mistyped symbol, and any swap of two neighbours, changes the
 check: a typo is told apart from an unknown number. Shown as NAAS-XXXX-XXXX-XXXXX-C.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -48,7 +49,7 @@ def parse_number(text: str) -> str:
     "malformed" when it cannot be a number at all, "typo" when its check symbol disagrees."""
     compact = "".join(ch for ch in text.upper() if ch not in " -\t")
     if len(compact) == len(PREFIX) + RANDOM_SYMBOLS + 1 and compact.startswith(PREFIX):
-        compact = compact[len(PREFIX):]
+        compact = compact[len(PREFIX) :]
     if len(compact) != RANDOM_SYMBOLS + 1:
         raise NumberError("malformed")
     # The check symbol is read as forgivingly as the rest: 0 and 1 are check symbols too.

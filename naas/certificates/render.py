@@ -6,6 +6,7 @@ assets/, data: URLs), failing the render rather than leaving something out silen
 The stylesheet and its fonts are parsed once per thread and reused: that is most of the
 cost of a first render.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,7 +57,9 @@ class _Renderer(threading.local):
     def __init__(self):
         self.fonts = FontConfiguration()
         self.fetcher = AssetFetcher()
-        self.stylesheet = CSS(filename=str(STYLESHEET), font_config=self.fonts, url_fetcher=self.fetcher)
+        self.stylesheet = CSS(
+            filename=str(STYLESHEET), font_config=self.fonts, url_fetcher=self.fetcher
+        )
 
 
 _renderer: _Renderer | None = None
@@ -69,9 +72,11 @@ def renderer() -> _Renderer:
     return _renderer
 
 
-SLOW_SUBSETTER = ("HarfBuzz's font subsetter is not installed (Debian: apt-get install libharfbuzz-subset0), "
-                  "so WeasyPrint subsets certificate fonts with fontTools instead: each certificate then takes "
-                  "about a second to render instead of about a tenth (docs/performance.md).")
+SLOW_SUBSETTER = (
+    "HarfBuzz's font subsetter is not installed (Debian: apt-get install libharfbuzz-subset0), "
+    "so WeasyPrint subsets certificate fonts with fontTools instead: each certificate then takes "
+    "about a second to render instead of about a tenth (docs/performance.md)."
+)
 
 
 def font_subsetter() -> str:

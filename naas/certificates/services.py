@@ -4,6 +4,7 @@ Every change to a certificate goes through a function here that writes its audit
 the same transaction. Time (`now`) and the acting user are parameters; the signing key and
 the public address come from the app's configuration.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -53,8 +54,10 @@ def signing_key(session: Session | None = None) -> SigningKey:
     if key is None and has_app_context():
         key = current_app.extensions.get(SIGNING_KEY)
     if key is None:
-        raise ConfigError("NAAS_SIGNING_KEY is not set, so certificates cannot be signed: set it "
-                          "(make a key with `naas cert new-key`)")
+        raise ConfigError(
+            "NAAS_SIGNING_KEY is not set, so certificates cannot be signed: set it "
+            "(make a key with `naas cert new-key`)"
+        )
     return key
 
 
@@ -87,23 +90,44 @@ def issue_for_result(session: Session, result: Result, now: datetime) -> Certifi
     sitting = session.get(Sitting, result.sitting_id)
     candidate = session.get(User, sitting.candidate_id)
     if candidate.profile is None:
-        raise CertificateRefused(f"{candidate.email} has no Social Work England registration number: "
-                                 "a certificate cannot be issued without one")
+        raise CertificateRefused(
+            f"{candidate.email} has no Social Work England registration number: "
+            "a certificate cannot be issued without one"
+        )
     tier = tier_from_version(session.get(TierVersion, sitting.form.tier_version_id))
     issued_on = uk_date(now)
     certificate = Certificate(
-        number=_unused_number(session), candidate_id=candidate.id, result_id=result.id, tier=tier.id,
+        number=_unused_number(session),
+        candidate_id=candidate.id,
+        result_id=result.id,
+        tier=tier.id,
         tier_title=tier.title,
-        holder_name=candidate.name, registration_number=candidate.profile.registration_number,
-        issued_on=issued_on, expires_on=add_years(issued_on, tier.validity_years), created_at=now)
+        holder_name=candidate.name,
+        registration_number=candidate.profile.registration_number,
+        issued_on=issued_on,
+        expires_on=add_years(issued_on, tier.validity_years),
+        created_at=now,
+    )
     key = signing_key(session)
     certificate.signed_record, certificate.signature = sign_record(key, certificate)
     session.add(certificate)
     session.flush()  # a racing second issue for the same result fails here, on result_id's unique constraint
-    audit.record(session, action="certificate.issue", subject_type="certificate", subject_id=certificate.number,
-                 actor_id=result.released_by, now=now,
-                 data={"result_id": result.id, "candidate_id": candidate.id, "tier": tier.id,
-                       "issued_on": issued_on, "expires_on": certificate.expires_on, "kid": key.kid})
+    audit.record(
+        session,
+        action="certificate.issue",
+        subject_type="certificate",
+        subject_id=certificate.number,
+        actor_id=result.released_by,
+        now=now,
+        data={
+            "result_id": result.id,
+            "candidate_id": candidate.id,
+            "tier": tier.id,
+            "issued_on": issued_on,
+            "expires_on": certificate.expires_on,
+            "kid": key.kid,
+        },
+    )
     return certificate
 
 
@@ -118,8 +142,13 @@ def _unused_number(session: Session) -> str:
 # -- finding and checking ------------------------------------------------------------------
 def certificates_of(session: Session, candidate_id: int) -> list[Certificate]:
     """A candidate's certificates, newest first: for their dashboard and their employer's."""
-    return list(session.scalars(select(Certificate).where(Certificate.candidate_id == candidate_id)
-                                .order_by(Certificate.issued_on.desc(), Certificate.id.desc())))
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.candidate_id == candidate_id)
+            .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
+        )
+    )
 
 
 def find(session: Session, number: str) -> Certificate | None:
@@ -128,9 +157,19 @@ def find(session: Session, number: str) -> Certificate | None:
 
 
 # What a check reads: the certificate's own facts, not the whole row (this is the hot path).
-CHECKED = (Certificate.number, Certificate.holder_name, Certificate.registration_number, Certificate.tier,
-           Certificate.tier_title, Certificate.issued_on, Certificate.expires_on, Certificate.revoked_at,
-           Certificate.revoked_reason, Certificate.signed_record, Certificate.signature)
+CHECKED = (
+    Certificate.number,
+    Certificate.holder_name,
+    Certificate.registration_number,
+    Certificate.tier,
+    Certificate.tier_title,
+    Certificate.issued_on,
+    Certificate.expires_on,
+    Certificate.revoked_at,
+    Certificate.revoked_reason,
+    Certificate.signed_record,
+    Certificate.signature,
+)
 
 
 _CHECK = db.PreparedRead(select(*CHECKED).where(Certificate.number == bindparam("number")))
@@ -170,10 +209,15 @@ def record_intact(certificate: Any) -> bool:
     exactly the facts of its signed record, signed by a key we trust. Everything that shows
     or hands out a certificate's facts asks this first: a row changed in the database without
     the key is never confirmed, rendered or signed afresh. A failure is logged as an error."""
-    intact = record_holds(trusted_keys(), certificate, certificate.signed_record, certificate.signature)
+    intact = record_holds(
+        trusted_keys(), certificate, certificate.signed_record, certificate.signature
+    )
     if not intact:
-        current_app.logger.error("certificate %s: its stored record does not match its signature; "
-                                 "it was changed without the key", certificate.number)
+        current_app.logger.error(
+            "certificate %s: its stored record does not match its signature; "
+            "it was changed without the key",
+            certificate.number,
+        )
     return intact
 
 
@@ -184,48 +228,81 @@ def accreditation_of(session: Session, certificate: Certificate) -> Accreditatio
     tier = tier_from_version(session.get(TierVersion, sitting.form.tier_version_id))
     config = current_app.config
     return Accreditation(
-        number=certificate.number, holder_name=certificate.holder_name,
-        registration_number=certificate.registration_number, tier=certificate.tier,
+        number=certificate.number,
+        holder_name=certificate.holder_name,
+        registration_number=certificate.registration_number,
+        tier=certificate.tier,
         tier_title=certificate.tier_title,
-        areas=tuple((area.code, area.title) for area in tier.areas), issued_on=certificate.issued_on,
-        expires_on=certificate.expires_on, verify_url=verify_url(certificate.number),
-        issuer_name=config["NAAS_ISSUER_NAME"], issuer_url=config["NAAS_BASE_URL"],
+        areas=tuple((area.code, area.title) for area in tier.areas),
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
+        verify_url=verify_url(certificate.number),
+        issuer_name=config["NAAS_ISSUER_NAME"],
+        issuer_url=config["NAAS_BASE_URL"],
         revoked_on=uk_date(certificate.revoked_at) if certificate.revoked_at else None,
-        revoked_reason=certificate.revoked_reason)
+        revoked_reason=certificate.revoked_reason,
+    )
 
 
 def endorsing_organisation_id(session: Session, certificate: Certificate) -> int | None:
     return session.scalar(
-        select(Endorsement.organisation_id).join(Sitting, Sitting.endorsement_id == Endorsement.id)
-        .join(Result, Result.sitting_id == Sitting.id).where(Result.id == certificate.result_id))
+        select(Endorsement.organisation_id)
+        .join(Sitting, Sitting.endorsement_id == Endorsement.id)
+        .join(Result, Result.sitting_id == Sitting.id)
+        .where(Result.id == certificate.result_id)
+    )
 
 
 def may_download(session: Session, user: User, certificate: Certificate) -> bool:
     """The holder, an employer of the organisation that endorsed them for it, or an admin."""
-    if user.has_role("admin") or (user.has_role("candidate") and certificate.candidate_id == user.id):
+    if user.has_role("admin") or (
+        user.has_role("candidate") and certificate.candidate_id == user.id
+    ):
         return True
-    return (user.has_role("employer") and user.organisation_id is not None
-            and endorsing_organisation_id(session, certificate) == user.organisation_id)
+    return (
+        user.has_role("employer")
+        and user.organisation_id is not None
+        and endorsing_organisation_id(session, certificate) == user.organisation_id
+    )
 
 
 # -- revoking -------------------------------------------------------------------------------
-def revoke(session: Session, certificate: Certificate, reason: str, actor_id: int | None, now: datetime) -> None:
+def revoke(
+    session: Session, certificate: Certificate, reason: str, actor_id: int | None, now: datetime
+) -> None:
     """Withdraw a certificate for good, with the reason every verification will show."""
     reason = " ".join(reason.split())
     if not reason:
-        raise CertificateRefused("Give the reason for revoking: it is shown to anyone who checks the certificate.")
+        raise CertificateRefused(
+            "Give the reason for revoking: it is shown to anyone who checks the certificate."
+        )
     if len(reason) > MAX_REASON:
         raise CertificateRefused(f"Keep the reason under {MAX_REASON} characters.")
     if certificate.revoked_at is not None:
-        raise CertificateRefused(f"Certificate {certificate.number} was already revoked on "
-                                 f"{uk_date(certificate.revoked_at):%d %B %Y}.")
-    certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = now, reason, actor_id
-    audit.record(session, action="certificate.revoke", subject_type="certificate", subject_id=certificate.number,
-                 actor_id=actor_id, now=now, data={"reason": reason})
+        raise CertificateRefused(
+            f"Certificate {certificate.number} was already revoked on "
+            f"{uk_date(certificate.revoked_at):%d %B %Y}."
+        )
+    certificate.revoked_at, certificate.revoked_reason, certificate.revoked_by = (
+        now,
+        reason,
+        actor_id,
+    )
+    audit.record(
+        session,
+        action="certificate.revoke",
+        subject_type="certificate",
+        subject_id=certificate.number,
+        actor_id=actor_id,
+        now=now,
+        data={"reason": reason},
+    )
     session.flush()
 
 
-def revoke_for_result(session: Session, result: Result, reason: str, now: datetime) -> Certificate | None:
+def revoke_for_result(
+    session: Session, result: Result, reason: str, now: datetime
+) -> Certificate | None:
     """When a pass is overturned (on review): revoke its certificate, if it has one still standing."""
     certificate = session.scalar(select(Certificate).where(Certificate.result_id == result.id))
     if certificate is None or certificate.revoked_at is not None:

@@ -5,6 +5,7 @@ base64 of the key's 32 raw bytes. In production it must be set; in demo and test
 key is generated into the instance folder (with a warning), never a fixed one. The public
 half is published at /.well-known/ so that anyone can check a credential offline.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,7 +36,9 @@ def b64url(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Strict: only the URL-safe alphabet, no padding (RFC 7515), or ValueError."""
-    if not text or any(ch not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for ch in text):
+    if not text or any(
+        ch not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for ch in text
+    ):
         raise ValueError("not base64url")
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -66,17 +69,27 @@ class PublicKey:
 
     @cached_property
     def kid(self) -> str:
-        members = json.dumps({"crv": "Ed25519", "kty": "OKP", "x": b64url(self.raw)}, separators=(",", ":"),
-                             sort_keys=True)
+        members = json.dumps(
+            {"crv": "Ed25519", "kty": "OKP", "x": b64url(self.raw)},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
         return b64url(hashlib.sha256(members.encode("ascii")).digest())
 
     def jwk(self) -> dict[str, str]:
-        return {"kty": "OKP", "crv": "Ed25519", "x": b64url(self.raw), "kid": self.kid, "alg": "EdDSA",
-                "use": "sig"}
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": b64url(self.raw),
+            "kid": self.kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        }
 
     def pem(self) -> str:
-        return self.key.public_bytes(serialization.Encoding.PEM,
-                                     serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        return self.key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
 
     def verify(self, signature: bytes, data: bytes) -> bool:
         return _verified(self.raw, signature, data)
@@ -101,7 +114,8 @@ class SigningKey:
 def new_key_text() -> str:
     """A fresh key in the form NAAS_SIGNING_KEY takes: base64 of the 32 raw bytes."""
     raw = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -109,7 +123,9 @@ def parse_key(value: str) -> SigningKey:
     """NAAS_SIGNING_KEY as configured: base64 of 32 raw bytes, or else a PEM file's path."""
     value = value.strip()
     try:
-        raw = base64.b64decode(value, altchars=b"-_" if ("-" in value or "_" in value) else None, validate=True)
+        raw = base64.b64decode(
+            value, altchars=b"-_" if ("-" in value or "_" in value) else None, validate=True
+        )
     except binascii.Error:
         raw = b""
     if len(raw) == 32:
@@ -119,19 +135,27 @@ def parse_key(value: str) -> SigningKey:
         try:
             return _from_pem(path.read_bytes(), f"the file {value}")
         except OSError as exc:
-            raise ConfigError(f"NAAS_SIGNING_KEY names the file {value}, which cannot be read "
-                              f"({exc.strerror or exc})") from None
-    raise ConfigError("NAAS_SIGNING_KEY is neither the base64 of a 32-byte Ed25519 private key nor the path "
-                      "of a PEM file (make a key with `naas cert new-key`)")
+            raise ConfigError(
+                f"NAAS_SIGNING_KEY names the file {value}, which cannot be read "
+                f"({exc.strerror or exc})"
+            ) from None
+    raise ConfigError(
+        "NAAS_SIGNING_KEY is neither the base64 of a 32-byte Ed25519 private key nor the path "
+        "of a PEM file (make a key with `naas cert new-key`)"
+    )
 
 
 def _from_pem(data: bytes, where: str) -> SigningKey:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"NAAS_SIGNING_KEY: {where} is not an unencrypted PEM private key ({exc})") from None
+        raise ConfigError(
+            f"NAAS_SIGNING_KEY: {where} is not an unencrypted PEM private key ({exc})"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise ConfigError(f"NAAS_SIGNING_KEY: {where} holds a {type(key).__name__}, not an Ed25519 key")
+        raise ConfigError(
+            f"NAAS_SIGNING_KEY: {where} holds a {type(key).__name__}, not an Ed25519 key"
+        )
     return SigningKey(key)
 
 
@@ -144,16 +168,22 @@ def instance_key(instance: Path) -> SigningKey:
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         pem = Ed25519PrivateKey.generate().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         fd, temporary = tempfile.mkstemp(dir=instance, prefix=".signing-key-")
         try:
             os.write(fd, pem)
             os.close(fd)
             os.chmod(temporary, 0o600)
             os.link(temporary, path)
-            log.warning("No NAAS_SIGNING_KEY is set: generated a certificate signing key for this demo or test "
-                        "instance in %s. Certificates it signs are only as trustworthy as that file; set "
-                        "NAAS_SIGNING_KEY in production.", path)
+            log.warning(
+                "No NAAS_SIGNING_KEY is set: generated a certificate signing key for this demo or test "
+                "instance in %s. Certificates it signs are only as trustworthy as that file; set "
+                "NAAS_SIGNING_KEY in production.",
+                path,
+            )
         except FileExistsError:
             pass  # another process made it first: use theirs
         finally:
@@ -168,7 +198,9 @@ def load_public_keys(data: bytes) -> dict[str, PublicKey]:
     if text.startswith(b"{"):
         try:
             document = json.loads(text)
-            keys = [_from_jwk(jwk) for jwk in (document["keys"] if "keys" in document else [document])]
+            keys = [
+                _from_jwk(jwk) for jwk in (document["keys"] if "keys" in document else [document])
+            ]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not an Ed25519 JWK or JWK set ({exc})") from None
         if not keys:
@@ -202,7 +234,9 @@ def retired_keys(value: str | None) -> dict[str, PublicKey]:
         try:
             key = public_key_from_pem(Path(name).expanduser().read_bytes())
         except OSError as exc:
-            raise ConfigError(f"NAAS_SIGNING_RETIRED_KEYS: cannot read {name} ({exc.strerror or exc})") from None
+            raise ConfigError(
+                f"NAAS_SIGNING_RETIRED_KEYS: cannot read {name} ({exc.strerror or exc})"
+            ) from None
         except ValueError as exc:
             raise ConfigError(f"NAAS_SIGNING_RETIRED_KEYS: {name} is {exc}") from None
         keys[key.kid] = key
@@ -211,4 +245,6 @@ def retired_keys(value: str | None) -> dict[str, PublicKey]:
 
 def canonical(document: dict) -> bytes:
     """The bytes a record is signed as: sorted keys, no spaces, UTF-8."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )

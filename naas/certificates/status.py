@@ -1,4 +1,5 @@
 """A certificate's status on a given day: valid, expired or revoked."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -18,4 +19,7 @@ def status_of(certificate: Certificate, today: date) -> str:
 
 def expiring_soon(certificate: Certificate, today: date) -> bool:
     """Valid, but within 90 days of its expiry: time to plan re-accreditation."""
-    return status_of(certificate, today) == "valid" and certificate.expires_on - today <= EXPIRING_WITHIN
+    return (
+        status_of(certificate, today) == "valid"
+        and certificate.expires_on - today <= EXPIRING_WITHIN
+    )

@@ -1,11 +1,20 @@
 """Verifying a certificate (anyone), downloading it (its holder, their employer, admins),
 the published public key, and revoking (admins)."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,16 +35,24 @@ from .status import status_of
 bp = Blueprint("certificates", __name__)
 admin_bp = Blueprint("certificates_admin", __name__, url_prefix="/admin/certificates")
 
-MALFORMED = ("That is not a certificate number. Certificate numbers look like NAAS-XXXX-XXXX-XXXXX-X: "
-             "the letters NAAS, 13 letters and digits, then a check character: a letter, a digit, "
-             "or one of * ~ $ =.")
-TYPO = ("That number has a typing mistake: its last character, a check, does not match the rest. "
-        "Check each character against the certificate and try again.")
+MALFORMED = (
+    "That is not a certificate number. Certificate numbers look like NAAS-XXXX-XXXX-XXXXX-X: "
+    "the letters NAAS, 13 letters and digits, then a check character: a letter, a digit, "
+    "or one of * ~ $ =."
+)
+TYPO = (
+    "That number has a typing mistake: its last character, a check, does not match the rest. "
+    "Check each character against the certificate and try again."
+)
 UNKNOWN = "No certificate has this number."
-DAMAGED = ("The record of this certificate failed its integrity check, so it cannot be confirmed. "
-           "Do not rely on it; the service team has been told.")
-DAMAGED_DOWNLOAD = ("The record of this certificate failed its integrity check, so no certificate or credential "
-                    "can be made from it. The service team has been told; ask them about it.")
+DAMAGED = (
+    "The record of this certificate failed its integrity check, so it cannot be confirmed. "
+    "Do not rely on it; the service team has been told."
+)
+DAMAGED_DOWNLOAD = (
+    "The record of this certificate failed its integrity check, so no certificate or credential "
+    "can be made from it. The service team has been told; ask them about it."
+)
 STATUS_CODES = {"malformed": 400, "typo": 422, "unknown": 404}
 
 
@@ -62,7 +79,9 @@ def verify_form():
         if found.outcome in ("found", "unknown"):
             return redirect(url_for("certificates.verify", number=found.number))
         form.number.errors.append(MALFORMED if found.outcome == "malformed" else TYPO)
-        return render_template("certificates/verify_form.html", form=form), STATUS_CODES[found.outcome]
+        return render_template("certificates/verify_form.html", form=form), STATUS_CODES[
+            found.outcome
+        ]
     return render_template("certificates/verify_form.html", form=form), 400
 
 
@@ -76,11 +95,14 @@ def verify(number: str):
         return redirect(url_for("certificates.verify", number=found.number), 301)
     if found.outcome != "found":
         message = {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
-        return render_template("certificates/verify.html", found=found, message=message), \
-            STATUS_CODES[found.outcome]
+        return render_template(
+            "certificates/verify.html", found=found, message=message
+        ), STATUS_CODES[found.outcome]
     if not found.intact:
         return render_template("certificates/verify.html", found=found, message=DAMAGED), 500
-    return render_template("certificates/verify.html", found=found, status=found.status(today()), today=today())
+    return render_template(
+        "certificates/verify.html", found=found, status=found.status(today()), today=today()
+    )
 
 
 @bp.route("/api/v1/certificates/<number>")
@@ -91,23 +113,33 @@ def api(number: str):
         found = services.look_up(connection, number)
     if found.outcome != "found":
         message = {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
-        response = jsonify(error=found.outcome if found.outcome != "unknown" else "not_found", message=message)
+        response = jsonify(
+            error=found.outcome if found.outcome != "unknown" else "not_found", message=message
+        )
         response.status_code = STATUS_CODES[found.outcome]
     elif not found.intact:
         response = jsonify(error="integrity", message=DAMAGED)
         response.status_code = 500
     else:
         response = jsonify(_api_body(found))
-    response.headers["Access-Control-Allow-Origin"] = "*"  # public facts: any site may check a number
+    response.headers["Access-Control-Allow-Origin"] = (
+        "*"  # public facts: any site may check a number
+    )
     return response
 
 
 def _api_body(found: Lookup) -> dict:
     certificate = found.certificate
-    body = {"number": certificate.number, "holder_name": certificate.holder_name,
-            "registration_number": certificate.registration_number, "tier": certificate.tier,
-            "tier_title": found.tier_title, "status": found.status(today()),
-            "issued_on": certificate.issued_on.isoformat(), "expires_on": certificate.expires_on.isoformat()}
+    body = {
+        "number": certificate.number,
+        "holder_name": certificate.holder_name,
+        "registration_number": certificate.registration_number,
+        "tier": certificate.tier,
+        "tier_title": found.tier_title,
+        "status": found.status(today()),
+        "issued_on": certificate.issued_on.isoformat(),
+        "expires_on": certificate.expires_on.isoformat(),
+    }
     if certificate.revoked_at is not None:
         body["revoked_on"] = uk_date(certificate.revoked_at).isoformat()
         body["revocation_reason"] = certificate.revoked_reason
@@ -138,8 +170,12 @@ def _downloadable(number: str) -> Certificate:
 def _damaged():
     """A row whose signed record does not hold gets neither a PDF nor a credential: either would
     put the issuer's name (and, for a credential, its signature) on facts it never signed."""
-    return render_template("error.html", status=500, title="This certificate cannot be confirmed",
-                           message=DAMAGED_DOWNLOAD), 500
+    return render_template(
+        "error.html",
+        status=500,
+        title="This certificate cannot be confirmed",
+        message=DAMAGED_DOWNLOAD,
+    ), 500
 
 
 @bp.route("/certificates/<number>.pdf")
@@ -149,8 +185,11 @@ def pdf(number: str):
     if not services.record_intact(certificate):
         return _damaged()
     body = certificate_pdf(services.accreditation_of(db.session, certificate))
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{certificate.number}.pdf"'})
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{certificate.number}.pdf"'},
+    )
 
 
 @bp.route("/certificates/<number>/credential.jwt")
@@ -159,14 +198,22 @@ def credential(number: str):
     certificate = _downloadable(number)
     if certificate.revoked_at is not None:
         # A credential is checked offline: a revoked one must never be signed afresh.
-        return render_template("error.html", status=410, title="Certificate revoked",
-                               message="This certificate has been revoked, so no credential can be "
-                                       "downloaded for it."), 410
+        return render_template(
+            "error.html",
+            status=410,
+            title="Certificate revoked",
+            message="This certificate has been revoked, so no credential can be downloaded for it.",
+        ), 410
     if not services.record_intact(certificate):
         return _damaged()
-    token = credential_jwt(services.accreditation_of(db.session, certificate), services.signing_key())
-    return Response(token, mimetype="application/jwt", headers={
-        "Content-Disposition": f'attachment; filename="{certificate.number}.jwt"'})
+    token = credential_jwt(
+        services.accreditation_of(db.session, certificate), services.signing_key()
+    )
+    return Response(
+        token,
+        mimetype="application/jwt",
+        headers={"Content-Disposition": f'attachment; filename="{certificate.number}.jwt"'},
+    )
 
 
 # -- revocation, for admins ---------------------------------------------------------------------
@@ -178,13 +225,20 @@ def index():
         found = services.look_up(db.session, form.number.data)
         if found.outcome == "found":
             return redirect(url_for("certificates_admin.detail", number=found.number))
-        form.number.errors.append({"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome])
-    revoked = db.session.scalars(select(Certificate).where(Certificate.revoked_at.is_not(None))
-                                 .order_by(Certificate.revoked_at.desc()).limit(20)).all()
+        form.number.errors.append(
+            {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
+        )
+    revoked = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.revoked_at.is_not(None))
+        .order_by(Certificate.revoked_at.desc())
+        .limit(20)
+    ).all()
     issued = db.session.scalars(select(Certificate).order_by(Certificate.id.desc()).limit(20)).all()
     status = 200 if not form.errors else 422
-    return render_template("certificates/admin.html", form=form, revoked=revoked, issued=issued,
-                           today=today()), status
+    return render_template(
+        "certificates/admin.html", form=form, revoked=revoked, issued=issued, today=today()
+    ), status
 
 
 @admin_bp.route("/<number>", methods=["GET", "POST"])
@@ -200,10 +254,19 @@ def detail(number: str):
         except CertificateRefused as exc:
             form.reason.errors.append(exc.message)
         else:
-            flash(f"Certificate {certificate.number} is revoked. Verification shows it from now on.", "info")
+            flash(
+                f"Certificate {certificate.number} is revoked. Verification shows it from now on.",
+                "info",
+            )
             return redirect(url_for("certificates_admin.detail", number=certificate.number))
     accreditation = services.accreditation_of(db.session, certificate)
     status = 200 if not form.errors else 422
-    return render_template("certificates/admin_detail.html", certificate=certificate, a=accreditation, form=form,
-                           status=status_of(certificate, today()), today=today(),
-                           intact=services.record_intact(certificate)), status
+    return render_template(
+        "certificates/admin_detail.html",
+        certificate=certificate,
+        a=accreditation,
+        form=form,
+        status=status_of(certificate, today()),
+        today=today(),
+        intact=services.record_intact(certificate),
+    ), status

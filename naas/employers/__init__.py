@@ -1,6 +1,7 @@
 """Employers: endorsing staff, following their progress and accreditation, checking numbers
 in bulk; the candidate's consent to share their profile; set-password links; and the admin
 pages for organisations, employer users and the outbox."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -19,7 +20,9 @@ __all__ = ["init_app"]
 def init_app(app: Flask) -> None:
     # Sessions carry the outbox's key, so that a link made outside a request (a command) is sealed too.
     sessions = app.extensions["naas.db"]
-    sessions.configure(info={**sessions.kw.get("info", {}), OUTBOX_KEY: outbox_key(app.config.get("SECRET_KEY"))})
+    sessions.configure(
+        info={**sessions.kw.get("info", {}), OUTBOX_KEY: outbox_key(app.config.get("SECRET_KEY"))}
+    )
     app.register_blueprint(views.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)

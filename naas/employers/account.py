@@ -1,5 +1,6 @@
 """The candidate's account page (their consent to share their profile with their employer),
 and the public page where a set-password link is used."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -32,9 +33,19 @@ def _set_password_limit() -> str:
 def account():
     if current_user.profile is None:
         abort(404)
-    employers = sorted({e.organisation.name for e in db.session.scalars(select(Endorsement).where(
-        Endorsement.candidate_id == current_user.id, Endorsement.withdrawn_at.is_(None)))})
-    return render_template("employers/account.html", profile=current_user.profile, employers=employers)
+    employers = sorted(
+        {
+            e.organisation.name
+            for e in db.session.scalars(
+                select(Endorsement).where(
+                    Endorsement.candidate_id == current_user.id, Endorsement.withdrawn_at.is_(None)
+                )
+            )
+        }
+    )
+    return render_template(
+        "employers/account.html", profile=current_user.profile, employers=employers
+    )
 
 
 @bp.route("/account/sharing", methods=["POST"])
@@ -42,17 +53,23 @@ def account():
 def sharing():
     choice = request.form.get("share")
     if choice not in ("yes", "no") or current_user.profile is None:
-        flash("Choose whether to share your profile with your employer. Nothing was changed.", "error")
+        flash(
+            "Choose whether to share your profile with your employer. Nothing was changed.", "error"
+        )
         return redirect(url_for("account.account"))
     changed = services.set_profile_sharing(db.session, current_user, choice == "yes", utcnow())
     if not changed:
         flash("Your choice was already recorded: nothing was changed.", "info")
     elif choice == "yes":
-        flash("Your employer can now see your profile across the areas of the Knowledge and Skills Statement.",
-              "success")
+        flash(
+            "Your employer can now see your profile across the areas of the Knowledge and Skills Statement.",
+            "success",
+        )
     else:
-        flash("Your employer can no longer see your profile across the areas: only your outcome and its dates.",
-              "success")
+        flash(
+            "Your employer can no longer see your profile across the areas: only your outcome and its dates.",
+            "success",
+        )
     return redirect(url_for("account.account"))
 
 
@@ -74,6 +91,11 @@ def set_password(token: str):
         else:
             if current_user.is_authenticated:
                 logout_user()  # whoever was signed in on this browser, the link was for its owner
-            flash("Your password is set. Sign in with your email address and the new password.", "success")
+            flash(
+                "Your password is set. Sign in with your email address and the new password.",
+                "success",
+            )
             return redirect(url_for("auth.login"))
-    return render_template("employers/set_password.html", form=form), (422 if request.method == "POST" else 200)
+    return render_template("employers/set_password.html", form=form), (
+        422 if request.method == "POST" else 200
+    )

@@ -1,4 +1,5 @@
 """Admin pages: organisations and their employer users, and the outbox."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -27,21 +28,39 @@ def organisations():
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            organisation = services.create_organisation(db.session, form.name.data, form.kind.data,
-                                                        current_user.id, utcnow())
+            organisation = services.create_organisation(
+                db.session, form.name.data, form.kind.data, current_user.id, utcnow()
+            )
         except Refused as exc:
             show_refusal(form, exc)
         else:
-            return redirect(url_for("employers_admin.organisation", organisation_id=organisation.id))
-    employers = dict(db.session.execute(
-        select(User.organisation_id, func.count()).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "employer").group_by(User.organisation_id)).all())
-    endorsements = dict(db.session.execute(
-        select(Endorsement.organisation_id, func.count()).where(Endorsement.withdrawn_at.is_(None))
-        .group_by(Endorsement.organisation_id)).all())
+            return redirect(
+                url_for("employers_admin.organisation", organisation_id=organisation.id)
+            )
+    employers = dict(
+        db.session.execute(
+            select(User.organisation_id, func.count())
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "employer")
+            .group_by(User.organisation_id)
+        ).all()
+    )
+    endorsements = dict(
+        db.session.execute(
+            select(Endorsement.organisation_id, func.count())
+            .where(Endorsement.withdrawn_at.is_(None))
+            .group_by(Endorsement.organisation_id)
+        ).all()
+    )
     rows = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    return render_template("employers/admin_organisations.html", form=form, rows=rows, employers=employers,
-                           endorsements=endorsements, kinds=KIND_LABELS), (422 if form.errors else 200)
+    return render_template(
+        "employers/admin_organisations.html",
+        form=form,
+        rows=rows,
+        employers=employers,
+        endorsements=endorsements,
+        kinds=KIND_LABELS,
+    ), (422 if form.errors else 200)
 
 
 def _organisation(organisation_id: int) -> Organisation:
@@ -51,11 +70,23 @@ def _organisation(organisation_id: int) -> Organisation:
     return organisation
 
 
-def _organisation_page(organisation: Organisation, form: EmployerUserForm, invitation=None, status: int = 200):
-    users = db.session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
-        User.organisation_id == organisation.id, UserRole.role == "employer").order_by(User.name)).all()
-    return render_template("employers/admin_organisation.html", organisation=organisation, users=users, form=form,
-                           invitation=invitation, kinds=KIND_LABELS), status
+def _organisation_page(
+    organisation: Organisation, form: EmployerUserForm, invitation=None, status: int = 200
+):
+    users = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.organisation_id == organisation.id, UserRole.role == "employer")
+        .order_by(User.name)
+    ).all()
+    return render_template(
+        "employers/admin_organisation.html",
+        organisation=organisation,
+        users=users,
+        form=form,
+        invitation=invitation,
+        kinds=KIND_LABELS,
+    ), status
 
 
 @bp.route("/organisations/<int:organisation_id>")
@@ -72,8 +103,14 @@ def add_employer(organisation_id: int):
     if form.validate_on_submit():
         try:
             invitation = services.create_employer_user(
-                db.session, organisation, name=form.name.data, email=form.email.data, actor_id=current_user.id,
-                now=utcnow(), link_for=set_password_link)
+                db.session,
+                organisation,
+                name=form.name.data,
+                email=form.email.data,
+                actor_id=current_user.id,
+                now=utcnow(),
+                link_for=set_password_link,
+            )
         except Refused as exc:
             show_refusal(form, exc)
         else:
@@ -86,9 +123,20 @@ def add_employer(organisation_id: int):
 def outbox():
     page = max(request.args.get("page", 1, type=int), 1)
     total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
-    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())
-                                  .offset((page - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE)).all()
+    messages = db.session.scalars(
+        select(OutboxMessage)
+        .order_by(OutboxMessage.id.desc())
+        .offset((page - 1) * OUTBOX_PAGE)
+        .limit(OUTBOX_PAGE)
+    ).all()
     key = db.session.info.get(OUTBOX_KEY)
-    messages = [(message, opened(key, message.body)) for message in messages]  # links unsealed for this page only
-    return render_template("employers/admin_outbox.html", messages=messages, page=page, total=total,
-                           pages=max((total + OUTBOX_PAGE - 1) // OUTBOX_PAGE, 1))
+    messages = [
+        (message, opened(key, message.body)) for message in messages
+    ]  # links unsealed for this page only
+    return render_template(
+        "employers/admin_outbox.html",
+        messages=messages,
+        page=page,
+        total=total,
+        pages=max((total + OUTBOX_PAGE - 1) // OUTBOX_PAGE, 1),
+    )

@@ -5,6 +5,7 @@ Every row of the file comes back, in order, with its line number: found, not fou
 problem with the row itself (a typo in a certificate number is told apart from a number
 that is not one at all). A few queries answer ten thousand rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,10 @@ MAX_ROWS = 20_000
 _CHUNK = 500  # numbers per query: well inside every database's limit on bound parameters
 # A first row that names its column ("Certificate number", "registration_number", ...) is a header.
 HEADER_WORDS = ("number", "certificate", "registration")
-UNVERIFIABLE = ("The record of this certificate failed its integrity check, so it cannot be verified. Do not rely "
-                "on it; contact the issuer.")
+UNVERIFIABLE = (
+    "The record of this certificate failed its integrity check, so it cannot be verified. Do not rely "
+    "on it; contact the issuer."
+)
 
 
 class FileRefused(Exception):
@@ -78,7 +81,9 @@ def decode(data: bytes) -> str:
     """A CSV as spreadsheets save it: UTF-8 (with or without a byte order mark), or else
     Windows-1252, as older Excel writes. Numbers are ASCII either way."""
     if len(data) > MAX_BYTES:
-        raise FileRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller files.")
+        raise FileRefused(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB. Split it into smaller files."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -110,7 +115,9 @@ def read_lines(text: str) -> Iterator[tuple[int, str | None, str]]:
 
 
 def is_header(value: str) -> bool:
-    return classify(value)[0] == "problem" and any(word in value.casefold() for word in HEADER_WORDS)
+    return classify(value)[0] == "problem" and any(
+        word in value.casefold() for word in HEADER_WORDS
+    )
 
 
 def classify(value: str) -> tuple[str, str]:
@@ -126,10 +133,14 @@ def classify(value: str) -> tuple[str, str]:
         return "certificate", parse_number(value)
     except NumberError as exc:
         if str(exc) == "typo":
-            return "problem", ("This certificate number's last symbol does not match the others: a character "
-                               "was probably mistyped. Check it against the certificate.")
-        return "problem", ("This is neither a certificate number (like NAAS-XXXX-XXXX-XXXXX-X) nor a Social Work "
-                           "England registration number (SW followed by digits).")
+            return "problem", (
+                "This certificate number's last symbol does not match the others: a character "
+                "was probably mistyped. Check it against the certificate."
+            )
+        return "problem", (
+            "This is neither a certificate number (like NAAS-XXXX-XXXX-XXXXX-X) nor a Social Work "
+            "England registration number (SW followed by digits)."
+        )
 
 
 def check(session: Session, organisation_id: int, text: str, today: date) -> Report:
@@ -137,24 +148,35 @@ def check(session: Session, organisation_id: int, text: str, today: date) -> Rep
     parsed: list[tuple[int, str, str, str]] = []  # line, as given, kind, number or problem
     for line, value, note in read_lines(text):
         if len(parsed) >= MAX_ROWS:
-            raise FileRefused(f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files.")
+            raise FileRefused(
+                f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."
+            )
         if value is None:
             parsed.append((line, "", "problem", note))
             continue
         kind, detail = classify(value)
         parsed.append((line, value, kind, detail))
     if not parsed:
-        raise FileRefused("The file has no numbers in it. Put one number on each row, in the first column.")
+        raise FileRefused(
+            "The file has no numbers in it. Put one number on each row, in the first column."
+        )
     tiers = known_tiers(session)
-    certificates = _certificates(session, [detail for _, _, kind, detail in parsed if kind == "certificate"])
-    staff = _staff_by_registration(session, organisation_id, today) if any(
-        kind == "registration" for _, _, kind, _ in parsed) else {}
+    certificates = _certificates(
+        session, [detail for _, _, kind, detail in parsed if kind == "certificate"]
+    )
+    staff = (
+        _staff_by_registration(session, organisation_id, today)
+        if any(kind == "registration" for _, _, kind, _ in parsed)
+        else {}
+    )
     rows: list[Checked] = []
     for line, given, kind, detail in parsed:
         if kind == "problem":
             rows.append(Checked(line, given, kind, note=detail))
         elif kind == "certificate":
-            rows.append(_certificate_row(line, given, certificates.get(detail), detail, tiers, today))
+            rows.append(
+                _certificate_row(line, given, certificates.get(detail), detail, tiers, today)
+            )
         else:
             rows.extend(_registration_rows(line, given, detail, staff.get(detail, []), tiers))
     return Report(rows)
@@ -164,12 +186,18 @@ def _certificates(session: Session, numbers: list[str]) -> dict[str, Certificate
     unique = sorted(set(numbers))
     found: dict[str, Certificate] = {}
     for start in range(0, len(unique), _CHUNK):
-        found.update((c.number, c) for c in session.scalars(
-            select(Certificate).where(Certificate.number.in_(unique[start:start + _CHUNK]))))
+        found.update(
+            (c.number, c)
+            for c in session.scalars(
+                select(Certificate).where(Certificate.number.in_(unique[start : start + _CHUNK]))
+            )
+        )
     return found
 
 
-def _staff_by_registration(session: Session, organisation_id: int, today: date) -> dict[str, list[StaffRow]]:
+def _staff_by_registration(
+    session: Session, organisation_id: int, today: date
+) -> dict[str, list[StaffRow]]:
     """Own staff only: a registration number is looked up among this organisation's
     endorsements, so another employer's staff read exactly like an unknown number."""
     grouped: dict[str, list[StaffRow]] = defaultdict(list)
@@ -178,34 +206,93 @@ def _staff_by_registration(session: Session, organisation_id: int, today: date) 
     return grouped
 
 
-def _certificate_row(line: int, given: str, certificate: Certificate | None, number: str, tiers, today: date) -> Checked:
+def _certificate_row(
+    line: int, given: str, certificate: Certificate | None, number: str, tiers, today: date
+) -> Checked:
     if certificate is None:
-        return Checked(line, given, "certificate", certificate_number=number, note="No certificate has this number.")
+        return Checked(
+            line,
+            given,
+            "certificate",
+            certificate_number=number,
+            note="No certificate has this number.",
+        )
     if not record_intact(certificate):
         # Its name, tier and dates may be the altered part: none of them is shown.
-        return Checked(line, given, "certificate", status=certificate_status(certificate, today, intact=False),
-                       certificate_number=certificate.number, note=UNVERIFIABLE)
-    return Checked(line, given, "certificate", found=True, name=certificate.holder_name,
-                   tier=tier_title(tiers, certificate.tier), status=certificate_status(certificate, today),
-                   certificate_number=certificate.number)
+        return Checked(
+            line,
+            given,
+            "certificate",
+            status=certificate_status(certificate, today, intact=False),
+            certificate_number=certificate.number,
+            note=UNVERIFIABLE,
+        )
+    return Checked(
+        line,
+        given,
+        "certificate",
+        found=True,
+        name=certificate.holder_name,
+        tier=tier_title(tiers, certificate.tier),
+        status=certificate_status(certificate, today),
+        certificate_number=certificate.number,
+    )
 
 
-def _registration_rows(line: int, given: str, registration: str, rows: list[StaffRow], tiers) -> list[Checked]:
+def _registration_rows(
+    line: int, given: str, registration: str, rows: list[StaffRow], tiers
+) -> list[Checked]:
     if not rows:
-        return [Checked(line, given, "registration",
-                        note=f"{registration} is not one of your organisation's endorsed staff.")]
-    return [Checked(line, given, "registration", found=True, name=row.candidate.name,
-                    tier=tier_title(tiers, row.endorsement.tier), status=row.status,
-                    certificate_number=row.certificate.number if row.certificate else "")
-            for row in sorted(rows, key=lambda r: (r.endorsement.created_at, r.endorsement.id))]
+        return [
+            Checked(
+                line,
+                given,
+                "registration",
+                note=f"{registration} is not one of your organisation's endorsed staff.",
+            )
+        ]
+    return [
+        Checked(
+            line,
+            given,
+            "registration",
+            found=True,
+            name=row.candidate.name,
+            tier=tier_title(tiers, row.endorsement.tier),
+            status=row.status,
+            certificate_number=row.certificate.number if row.certificate else "",
+        )
+        for row in sorted(rows, key=lambda r: (r.endorsement.created_at, r.endorsement.id))
+    ]
 
 
-CSV_HEADER = ("line", "as given", "kind", "found", "name", "tier", "status", "status detail", "date",
-              "certificate number", "note")
+CSV_HEADER = (
+    "line",
+    "as given",
+    "kind",
+    "found",
+    "name",
+    "tier",
+    "status",
+    "status detail",
+    "date",
+    "certificate number",
+    "note",
+)
 
 
 def csv_rows(report: Report) -> Iterator[tuple]:
     for row in report.rows:
-        yield (row.line, row.given, row.kind, "yes" if row.found else "no", row.name, row.tier,
-               row.status.label if row.status else "", row.status.text if row.status else "",
-               row.status.on.isoformat() if row.status and row.status.on else "", row.certificate_number, row.note)
+        yield (
+            row.line,
+            row.given,
+            row.kind,
+            "yes" if row.found else "no",
+            row.name,
+            row.tier,
+            row.status.label if row.status else "",
+            row.status.text if row.status else "",
+            row.status.on.isoformat() if row.status and row.status.on else "",
+            row.certificate_number,
+            row.note,
+        )

@@ -5,6 +5,7 @@ before reading one of those) is taken for a formula by Excel and LibreOffice: a 
 as `=HYPERLINK(...)` would run when the employer opens the export. Such a cell is written
 with a leading apostrophe, which spreadsheets show as text (OWASP's advice for CSV injection).
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,5 +34,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
     # A byte order mark, so that Excel reads the names in UTF-8.
     body = "\ufeff" + csv_text(header, rows)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -7,6 +7,7 @@ account. The service sends no email: the link is shown to whoever made the accou
 written to the outbox, which the admin reads, sealed there under a key derived from the
 app's secret key (see sealing.py), so the outbox in a copy of the database opens none either.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,10 @@ from .sealing import OUTBOX_KEY, seal
 
 LINK_LIFETIME = timedelta(days=7)
 # One message for a used, an expired and an unknown link: which it was helps nobody but a guesser.
-INVALID_LINK = ("This link cannot be used. It may have been used already or have expired, or it may be "
-                "incomplete. Nothing was changed. Ask whoever sent it to you for a new link.")
+INVALID_LINK = (
+    "This link cannot be used. It may have been used already or have expired, or it may be "
+    "incomplete. Nothing was changed. Ask whoever sent it to you for a new link."
+)
 
 
 class LinkRefused(Exception):
@@ -45,26 +48,52 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_link(session: Session, user: User, *, opening: str, actor_id: int | None, now: datetime,
-               link_for: Callable[[str], str]) -> Invitation:
+def issue_link(
+    session: Session,
+    user: User,
+    *,
+    opening: str,
+    actor_id: int | None,
+    now: datetime,
+    link_for: Callable[[str], str],
+) -> Invitation:
     """A new link for `user`, shown once to the caller and written to the outbox. Any earlier
     unused link of theirs stops working (marked used), so only the newest one is live."""
     _retire_links(session, user.id, now)
     token = secrets.token_urlsafe(32)
-    row = PasswordToken(user_id=user.id, token_hash=token_hash(token), created_at=now,
-                        expires_at=now + LINK_LIFETIME, created_by=actor_id)
+    row = PasswordToken(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + LINK_LIFETIME,
+        created_by=actor_id,
+    )
     session.add(row)
     session.flush()
     link = link_for(token)
-    session.add(OutboxMessage(
-        to_email=user.email, subject="Set your password for the National Assessment and Accreditation service",
-        body=(f"Hello {user.name},\n\n{opening}\n\n"
-              f"Set your password with this link. It works once, until {row.expires_at:%d %B %Y %H:%M} UTC:\n\n"
-              f"{seal(session.info.get(OUTBOX_KEY), link)}\n\n"
-              "If you were not expecting this message, you can ignore it: nothing happens unless the link is used.\n"),
-        created_at=now, created_by=actor_id))
-    audit.record(session, action="password_link.issue", subject_type="user", subject_id=user.id,
-                 actor_id=actor_id, now=now, data={"link_id": row.id, "expires_at": row.expires_at.isoformat()})
+    session.add(
+        OutboxMessage(
+            to_email=user.email,
+            subject="Set your password for the National Assessment and Accreditation service",
+            body=(
+                f"Hello {user.name},\n\n{opening}\n\n"
+                f"Set your password with this link. It works once, until {row.expires_at:%d %B %Y %H:%M} UTC:\n\n"
+                f"{seal(session.info.get(OUTBOX_KEY), link)}\n\n"
+                "If you were not expecting this message, you can ignore it: nothing happens unless the link is used.\n"
+            ),
+            created_at=now,
+            created_by=actor_id,
+        )
+    )
+    audit.record(
+        session,
+        action="password_link.issue",
+        subject_type="user",
+        subject_id=user.id,
+        actor_id=actor_id,
+        now=now,
+        data={"link_id": row.id, "expires_at": row.expires_at.isoformat()},
+    )
     return Invitation(user=user, link=link, expires_at=row.expires_at)
 
 
@@ -89,18 +118,31 @@ def set_password_with_link(session: Session, token: str, password: str, now: dat
     if problems:
         raise AccountError(" ".join(problems))
     # Compare-and-set: of two requests racing with one link, exactly one claims it.
-    claimed = session.execute(update(PasswordToken).where(
-        PasswordToken.id == row.id, PasswordToken.used_at.is_(None)).values(used_at=now)).rowcount
+    claimed = session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
     if claimed != 1:
         raise LinkRefused(INVALID_LINK)
     user = session.get(User, row.user_id)
     set_password(user, password)
     _retire_links(session, user.id, now)
-    audit.record(session, action="account.password_set", subject_type="user", subject_id=user.id,
-                 actor_id=user.id, now=now, data={"via": "link", "link_id": row.id})
+    audit.record(
+        session,
+        action="account.password_set",
+        subject_type="user",
+        subject_id=user.id,
+        actor_id=user.id,
+        now=now,
+        data={"via": "link", "link_id": row.id},
+    )
     return user
 
 
 def _retire_links(session: Session, user_id: int, now: datetime) -> None:
-    session.execute(update(PasswordToken).where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
-                    .values(used_at=now))
+    session.execute(
+        update(PasswordToken)
+        .where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None))
+        .values(used_at=now)
+    )

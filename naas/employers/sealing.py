@@ -7,6 +7,7 @@ with a purpose label of its own, so the key is used for nothing else), and opene
 an admin's page shows the message. A message sealed under an earlier SECRET_KEY can no longer
 be opened: its link expires within days anyway, and a new one can be made.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,7 +23,9 @@ from naas.certificates.signing import b64url, b64url_decode
 OUTBOX_KEY = "naas.outbox_key"  # in the sessions' info, as the signing key is
 PURPOSE = b"naas outbox: set-password links, v1"
 _SEALED = re.compile(r"\[sealed:v1:([A-Za-z0-9_-]+)\]")
-UNREADABLE = "(this link cannot be opened here: it was sealed under another secret key; make a new link)"
+UNREADABLE = (
+    "(this link cannot be opened here: it was sealed under another secret key; make a new link)"
+)
 NOT_KEPT = "(the link was given to whoever made it; without a secret key it is not kept here)"
 
 
@@ -31,7 +34,9 @@ def outbox_key(secret_key: str | None) -> bytes | None:
     (a command run without one), and then no link is kept in the outbox at all."""
     if not secret_key or secret_key == "not-serving":
         return None
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE).derive(secret_key.encode("utf-8"))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE).derive(
+        secret_key.encode("utf-8")
+    )
 
 
 def seal(key: bytes | None, text: str) -> str:
@@ -39,11 +44,14 @@ def seal(key: bytes | None, text: str) -> str:
     if key is None:
         return NOT_KEPT
     nonce = os.urandom(12)
-    return f"[sealed:v1:{b64url(nonce + AESGCM(key).encrypt(nonce, text.encode('utf-8'), PURPOSE))}]"
+    return (
+        f"[sealed:v1:{b64url(nonce + AESGCM(key).encrypt(nonce, text.encode('utf-8'), PURPOSE))}]"
+    )
 
 
 def opened(key: bytes | None, body: str) -> str:
     """The message as its reader should see it: each sealed part opened, or marked unreadable."""
+
     def open_one(match: re.Match) -> str:
         if key is None:
             return UNREADABLE
@@ -52,4 +60,5 @@ def opened(key: bytes | None, body: str) -> str:
             return AESGCM(key).decrypt(sealed[:12], sealed[12:], PURPOSE).decode("utf-8")
         except (InvalidTag, ValueError):
             return UNREADABLE
+
     return _SEALED.sub(open_one, body)

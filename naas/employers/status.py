@@ -4,6 +4,7 @@ Nothing here reads the database or the clock: the caller loads the endorsement's
 sitting, its result and certificate, and says what day it is. Days are days in England, as
 certificates date them (`uk_date`), so a date here never disagrees with the certificate's.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,18 @@ from naas.certificates.status import expiring_soon, status_of
 from naas.models import Certificate, Result, Sitting
 
 # In the order a member of staff passes through them; the dashboard lists and sorts them so.
-STATUSES = ("endorsed", "in_progress", "awaiting_marking", "awaiting_release", "passed", "not_passed",
-            "expiring_soon", "expired", "revoked", "unverifiable")
+STATUSES = (
+    "endorsed",
+    "in_progress",
+    "awaiting_marking",
+    "awaiting_release",
+    "passed",
+    "not_passed",
+    "expiring_soon",
+    "expired",
+    "revoked",
+    "unverifiable",
+)
 LABELS = {
     "endorsed": "Endorsed",
     "in_progress": "In progress",
@@ -30,8 +41,13 @@ LABELS = {
     "unverifiable": "Cannot be verified — contact the issuer",
 }
 # What the date of each status means, as the dashboard words it.
-DATE_MEANS = {"passed": "accredited until", "expiring_soon": "accredited until", "not_passed": "resit from",
-              "expired": "expired on", "revoked": "revoked on"}
+DATE_MEANS = {
+    "passed": "accredited until",
+    "expiring_soon": "accredited until",
+    "not_passed": "resit from",
+    "expired": "expired on",
+    "revoked": "revoked on",
+}
 
 
 @dataclass(frozen=True)
@@ -76,8 +92,14 @@ def certificate_status(certificate: Certificate, today: date, intact: bool = Tru
     return StaffStatus("passed", certificate.expires_on)
 
 
-def staff_status(sitting: Sitting | None, result: Result | None, certificate: Certificate | None,
-                 resit_wait_days: int | None, today: date, certificate_intact: bool = True) -> StaffStatus:
+def staff_status(
+    sitting: Sitting | None,
+    result: Result | None,
+    certificate: Certificate | None,
+    resit_wait_days: int | None,
+    today: date,
+    certificate_intact: bool = True,
+) -> StaffStatus:
     """The status of one endorsement from its latest sitting, that sitting's result and the
     certificate the result earned. `resit_wait_days` is the tier's wait after a fail, as
     the sitting's own tier version set it (the same rule the candidate's start page applies)."""

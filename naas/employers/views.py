@@ -3,6 +3,7 @@
 Every page reads only the signed-in employer's organisation; an endorsement of another
 organisation is answered with 404, as if it did not exist.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from naas.auth import roles_required
 from naas.certificates.services import uk_date
 from naas.clock import now as utcnow
 from naas.extensions import limiter
-from naas.models import Endorsement, Result
+from naas.models import Endorsement
 from naas.sitting.feedback import result_view
 from naas.sitting.services import tier_for_form
 
@@ -48,10 +49,13 @@ def _staff(now) -> list[staff.StaffRow]:
 
 def _filters() -> dict:
     args = request.args
-    return {"status": args.get("status") if args.get("status") in STATUSES else None,
-            "tier": args.get("tier") or None, "search": args.get("q", "")[:200],
-            "sort": args.get("sort") if args.get("sort") in staff.SORTS else "name",
-            "descending": args.get("order") == "desc"}
+    return {
+        "status": args.get("status") if args.get("status") in STATUSES else None,
+        "tier": args.get("tier") or None,
+        "search": args.get("q", "")[:200],
+        "sort": args.get("sort") if args.get("sort") in staff.SORTS else "name",
+        "descending": args.get("order") == "desc",
+    }
 
 
 @bp.route("/staff")
@@ -59,13 +63,28 @@ def _filters() -> dict:
 def staff_list():
     rows = _staff(utcnow())
     filters = _filters()
-    return render_template("employers/staff.html", rows=staff.select_rows(rows, **filters), total=len(rows),
-                           counts=staff.status_counts(rows), labels=LABELS, filters=filters,
-                           tiers=staff.known_tiers(db.session))
+    return render_template(
+        "employers/staff.html",
+        rows=staff.select_rows(rows, **filters),
+        total=len(rows),
+        counts=staff.status_counts(rows),
+        labels=LABELS,
+        filters=filters,
+        tiers=staff.known_tiers(db.session),
+    )
 
 
-STAFF_CSV_HEADER = ("name", "registration number", "email", "tier", "status", "status detail", "date",
-                    "endorsed on", "certificate number")
+STAFF_CSV_HEADER = (
+    "name",
+    "registration number",
+    "email",
+    "tier",
+    "status",
+    "status detail",
+    "date",
+    "endorsed on",
+    "certificate number",
+)
 
 
 @bp.route("/staff.csv")
@@ -74,11 +93,24 @@ def staff_csv():
     now = utcnow()
     rows = staff.select_rows(_staff(now), **_filters())
     tiers = staff.known_tiers(db.session)
-    return csv_response(f"staff-{uk_date(now):%Y-%m-%d}.csv", STAFF_CSV_HEADER, (
-        (row.candidate.name, row.registration_number, row.candidate.email, staff.tier_title(tiers, row.endorsement.tier),
-         row.status.label, row.status.text, row.status.on.isoformat() if row.status.on else "",
-         uk_date(row.endorsement.created_at).isoformat(), row.certificate.number if row.certificate else "")
-        for row in rows))
+    return csv_response(
+        f"staff-{uk_date(now):%Y-%m-%d}.csv",
+        STAFF_CSV_HEADER,
+        (
+            (
+                row.candidate.name,
+                row.registration_number,
+                row.candidate.email,
+                staff.tier_title(tiers, row.endorsement.tier),
+                row.status.label,
+                row.status.text,
+                row.status.on.isoformat() if row.status.on else "",
+                uk_date(row.endorsement.created_at).isoformat(),
+                row.certificate.number if row.certificate else "",
+            )
+            for row in rows
+        ),
+    )
 
 
 @bp.route("/staff/<int:endorsement_id>")
@@ -87,7 +119,9 @@ def staff_member(endorsement_id: int):
     endorsement = _own_endorsement(endorsement_id)
     now = utcnow()
     staff.submit_overdue(db.session, endorsement.organisation_id, now)
-    rows = staff.staff_rows(db.session, endorsement.organisation_id, uk_date(now), endorsement_id=endorsement.id)
+    rows = staff.staff_rows(
+        db.session, endorsement.organisation_id, uk_date(now), endorsement_id=endorsement.id
+    )
     row = rows[0] if rows else None  # None: withdrawn
     history = staff.sittings_of(db.session, endorsement)
     profile = None
@@ -96,9 +130,16 @@ def staff_member(endorsement_id: int):
     if released and candidate.profile is not None and candidate.profile.share_profile_with_employer:
         sitting, result = released[0]
         profile = result_view(result, tier_for_form(db.session, sitting.form))
-    return render_template("employers/staff_member.html", endorsement=endorsement, row=row, history=history,
-                           profile=profile, candidate=candidate, tiers=staff.known_tiers(db.session),
-                           can_make_link=services.may_make_link(db.session, endorsement.organisation_id, candidate))
+    return render_template(
+        "employers/staff_member.html",
+        endorsement=endorsement,
+        row=row,
+        history=history,
+        profile=profile,
+        candidate=candidate,
+        tiers=staff.known_tiers(db.session),
+        can_make_link=services.may_make_link(db.session, endorsement.organisation_id, candidate),
+    )
 
 
 @bp.route("/endorse", methods=["GET", "POST"])
@@ -109,16 +150,27 @@ def endorse():
     form.tier.choices = [SelectChoice(tier.id, tier.title) for tier in tiers.values()]
     if form.validate_on_submit():
         try:
-            endorsed = services.endorse(db.session, current_user, name=form.name.data, email=form.email.data,
-                                        registration_number=form.registration_number.data, tier=form.tier.data,
-                                        now=utcnow(), link_for=set_password_link)
+            endorsed = services.endorse(
+                db.session,
+                current_user,
+                name=form.name.data,
+                email=form.email.data,
+                registration_number=form.registration_number.data,
+                tier=form.tier.data,
+                now=utcnow(),
+                link_for=set_password_link,
+            )
         except Refused as exc:
             show_refusal(form, exc)
         else:
-            return render_template("employers/endorsed.html", endorsed=endorsed,
-                                   tier=staff.tier_title(tiers, endorsed.endorsement.tier),
-                                   can_make_link=services.may_make_link(db.session, current_user.organisation_id,
-                                                                        endorsed.candidate))
+            return render_template(
+                "employers/endorsed.html",
+                endorsed=endorsed,
+                tier=staff.tier_title(tiers, endorsed.endorsement.tier),
+                can_make_link=services.may_make_link(
+                    db.session, current_user.organisation_id, endorsed.candidate
+                ),
+            )
     status = 422 if request.method == "POST" else 200
     return render_template("employers/endorse.html", form=form, tiers=tiers), status
 
@@ -141,12 +193,15 @@ def withdraw(endorsement_id: int):
 def password_link(endorsement_id: int):
     endorsement = _own_endorsement(endorsement_id)
     try:
-        invitation = services.new_link_for_staff(db.session, current_user, endorsement.candidate, utcnow(),
-                                                 set_password_link)
+        invitation = services.new_link_for_staff(
+            db.session, current_user, endorsement.candidate, utcnow(), set_password_link
+        )
     except Refused as exc:
         flash(exc.message, "error")
         return redirect(url_for("employers.staff_member", endorsement_id=endorsement.id))
-    return render_template("employers/new_link.html", invitation=invitation, endorsement=endorsement)
+    return render_template(
+        "employers/new_link.html", invitation=invitation, endorsement=endorsement
+    )
 
 
 # A check may look up 20,000 numbers: each employer user gets an allowance of their own (per
@@ -171,15 +226,26 @@ def check():
         return render_template("employers/check.html", report=None, error=None)
     now = utcnow()
     upload = request.files.get("file")
-    data = upload.read(bulk.MAX_BYTES + 1) if upload and upload.filename else request.form.get(
-        "numbers", "").encode("utf-8")
+    data = (
+        upload.read(bulk.MAX_BYTES + 1)
+        if upload and upload.filename
+        else request.form.get("numbers", "").encode("utf-8")
+    )
     try:
         if not data.strip():
             raise bulk.FileRefused("Choose a CSV file, or paste the numbers, one on each line.")
         report = bulk.check(db.session, _organisation_id(), bulk.decode(data), uk_date(now))
     except bulk.FileRefused as exc:
-        return render_template("employers/check.html", report=None, error=str(exc),
-                               pasted=request.form.get("numbers", "")), 422
+        return render_template(
+            "employers/check.html",
+            report=None,
+            error=str(exc),
+            pasted=request.form.get("numbers", ""),
+        ), 422
     if request.form.get("format") == "csv":
-        return csv_response(f"check-{uk_date(now):%Y-%m-%d}.csv", bulk.CSV_HEADER, bulk.csv_rows(report))
-    return render_template("employers/check.html", report=report, error=None, pasted=request.form.get("numbers", ""))
+        return csv_response(
+            f"check-{uk_date(now):%Y-%m-%d}.csv", bulk.CSV_HEADER, bulk.csv_rows(report)
+        )
+    return render_template(
+        "employers/check.html", report=report, error=None, pasted=request.form.get("numbers", "")
+    )

@@ -4,6 +4,7 @@ A form is a set of whole scenarios (a case is never cut in half). It must have e
 `blueprint.scenarios` of them, reach `min_items_per_area` items in every area of the tier
 and, where the blueprint sets `total_marks`, add up to exactly that.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,7 +38,10 @@ class Rules:
     def fits(self, chosen: Sequence[ScenarioLike]) -> bool:
         if len(chosen) != self.blueprint.scenarios:
             return False
-        if self.blueprint.total_marks is not None and sum(s.marks for s in chosen) != self.blueprint.total_marks:
+        if (
+            self.blueprint.total_marks is not None
+            and sum(s.marks for s in chosen) != self.blueprint.total_marks
+        ):
             return False
         counts: Counter[str] = Counter()
         for scenario in chosen:
@@ -77,13 +81,20 @@ def _reachable(pool: Sequence[ScenarioLike], k: int, total: int) -> list[list[in
     reach = [[1] + [0] * k]
     for scenario in reversed(pool):
         after = reach[-1]
-        reach.append([after[0]] + [after[c] | ((after[c - 1] << scenario.marks) & mask) for c in range(1, k + 1)])
+        reach.append(
+            [after[0]]
+            + [after[c] | ((after[c - 1] << scenario.marks) & mask) for c in range(1, k + 1)]
+        )
     reach.reverse()
     return reach
 
 
-def _search(pool: Sequence[ScenarioLike], rules: Rules, budget: _Budget,
-            seen_at_most: tuple[frozenset[str], int] | None = None) -> Iterator[tuple[ScenarioLike, ...]]:
+def _search(
+    pool: Sequence[ScenarioLike],
+    rules: Rules,
+    budget: _Budget,
+    seen_at_most: tuple[frozenset[str], int] | None = None,
+) -> Iterator[tuple[ScenarioLike, ...]]:
     """Every fitting choice, in the order of `pool` (so a shuffled pool gives a seeded draw),
     optionally with at most `n` scenarios from a set of seen ones. Raises _GaveUp."""
     k, total = rules.blueprint.scenarios, rules.blueprint.total_marks
@@ -98,7 +109,9 @@ def _search(pool: Sequence[ScenarioLike], rules: Rules, budget: _Budget,
     useful = _prefix_sums(sum(min(s.area_counts[a], need) for a in rules.areas) for s in pool)
     seen, seen_limit = seen_at_most if seen_at_most else (frozenset(), k)
 
-    def extend(start: int, chosen: list[ScenarioLike], marks: int, counts: Counter[str], seen_count: int):
+    def extend(
+        start: int, chosen: list[ScenarioLike], marks: int, counts: Counter[str], seen_count: int
+    ):
         budget.step()
         slots = k - len(chosen)
         if slots == 0:
@@ -107,7 +120,10 @@ def _search(pool: Sequence[ScenarioLike], rules: Rules, budget: _Budget,
                 yield tuple(chosen)
             return
         short = [max(0, need - counts[a]) for a in rules.areas]
-        if any(s > best[a][slots] for s, a in zip(short, rules.areas)) or sum(short) > useful[slots]:
+        if (
+            any(s > best[a][slots] for s, a in zip(short, rules.areas))
+            or sum(short) > useful[slots]
+        ):
             return
         for index in range(start, n - slots + 1):
             scenario = pool[index]
@@ -119,8 +135,13 @@ def _search(pool: Sequence[ScenarioLike], rules: Rules, budget: _Budget,
             if seen_count + is_seen > seen_limit:
                 continue
             chosen.append(scenario)
-            yield from extend(index + 1, chosen, marks + scenario.marks, counts + scenario.area_counts,
-                              seen_count + is_seen)
+            yield from extend(
+                index + 1,
+                chosen,
+                marks + scenario.marks,
+                counts + scenario.area_counts,
+                seen_count + is_seen,
+            )
             chosen.pop()
 
     yield from extend(0, [], 0, Counter(), 0)
@@ -140,8 +161,12 @@ class Forms:
     complete: bool  # False if the search stopped at the limit or gave up: there may be more
 
 
-def fitting_forms(scenarios: Iterable[ScenarioLike], rules: Rules, limit: int = 100_000,
-                  max_steps: int | None = None) -> Forms:
+def fitting_forms(
+    scenarios: Iterable[ScenarioLike],
+    rules: Rules,
+    limit: int = 100_000,
+    max_steps: int | None = None,
+) -> Forms:
     """The ids of the fitting forms, up to `limit` of them."""
     pool = sorted(scenarios, key=lambda s: s.id)
     found: list[tuple[str, ...]] = []
@@ -156,22 +181,31 @@ def fitting_forms(scenarios: Iterable[ScenarioLike], rules: Rules, limit: int = 
     return Forms(found, complete=True)
 
 
-def can_fill(scenarios: Iterable[ScenarioLike], rules: Rules, max_steps: int | None = None) -> bool | None:
+def can_fill(
+    scenarios: Iterable[ScenarioLike], rules: Rules, max_steps: int | None = None
+) -> bool | None:
     """Whether some form fits; None if the search gave up after `max_steps` fruitless steps."""
     forms = fitting_forms(scenarios, rules, limit=1, max_steps=max_steps)
     return True if forms.ids else (False if forms.complete else None)
 
 
-def _first(pool: Sequence[ScenarioLike], rules: Rules, seen_at_most: tuple[frozenset[str], int] | None = None
-           ) -> tuple[ScenarioLike, ...] | None:
+def _first(
+    pool: Sequence[ScenarioLike],
+    rules: Rules,
+    seen_at_most: tuple[frozenset[str], int] | None = None,
+) -> tuple[ScenarioLike, ...] | None:
     try:
         return next(_search(pool, rules, _Budget(MAX_STEPS, 0), seen_at_most), None)
     except _GaveUp:
         return None
 
 
-def draw(scenarios: Iterable[ScenarioLike], rules: Rules, rng: Random,
-         avoid: frozenset[str] = frozenset()) -> tuple[ScenarioLike, ...] | None:
+def draw(
+    scenarios: Iterable[ScenarioLike],
+    rules: Rules,
+    rng: Random,
+    avoid: frozenset[str] = frozenset(),
+) -> tuple[ScenarioLike, ...] | None:
     """A fitting form chosen by `rng`, preferring scenarios not in `avoid` (already seen).
 
     Scenarios are tried in a shuffled order, so the same seed always gives the same form.
@@ -192,11 +226,12 @@ def draw(scenarios: Iterable[ScenarioLike], rules: Rules, rng: Random,
     return None
 
 
-def distinct_forms(forms: Sequence[tuple[str, ...]], overlap_at_most: float = 0.5) -> list[tuple[str, ...]]:
+def distinct_forms(
+    forms: Sequence[tuple[str, ...]], overlap_at_most: float = 0.5
+) -> list[tuple[str, ...]]:
     """A greedy set of forms each pair of which differs in at least half its scenarios."""
     chosen: list[tuple[str, ...]] = []
     for form in forms:
         if all(len(set(form) & set(other)) <= len(form) * overlap_at_most for other in chosen):
             chosen.append(form)
     return chosen
-

@@ -7,6 +7,7 @@ stratum the reference and focal groups are compared, and the comparisons are poo
 Mantel-Haenszel for items scored right or wrong, with the ETS A/B/C classes; the
 standardised mean difference with Mantel's ordinal test for items worth several marks.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,8 +39,8 @@ class Proportion:
 def wilson(count: int, n: int) -> Proportion:
     """A proportion with its Wilson score 95% interval (sound near 0 and 1 and for small n)."""
     p = count / n
-    centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
+    centre = (p + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / (1 + Z95**2 / n)
     return Proportion(count, n, max(0.0, centre - half), min(1.0, centre + half))
 
 
@@ -120,7 +121,7 @@ def mantel_haenszel(right: np.ndarray, group: np.ndarray, total: np.ndarray) -> 
         return DifResult(n_ref, n_focal, None, None, None, None)
     alpha = num / den
     d_dif = -2.35 * math.log(alpha)
-    se_log = math.sqrt(p_r / (2 * num ** 2) + p_s_q_r / (2 * num * den) + q_s / (2 * den ** 2))
+    se_log = math.sqrt(p_r / (2 * num**2) + p_s_q_r / (2 * num * den) + q_s / (2 * den**2))
     se = 2.35 * se_log
     chi = (abs(sum_a - expected_a) - 0.5) ** 2 / var_a
     p_value = chi2_1_sf(chi)
@@ -133,7 +134,9 @@ def mantel_haenszel(right: np.ndarray, group: np.ndarray, total: np.ndarray) -> 
     return DifResult(n_ref, n_focal, d_dif, chi, p_value, category, alpha)
 
 
-def standardised_mean_difference(score: np.ndarray, group: np.ndarray, total: np.ndarray) -> DifResult:
+def standardised_mean_difference(
+    score: np.ndarray, group: np.ndarray, total: np.ndarray
+) -> DifResult:
     """DIF for an item worth several marks (Dorans and Schmitt): SMD = sum over strata of the
     focal group's share of its members times (focal mean - reference mean), divided by the
     item's standard deviation; significance by Mantel's (1963) chi-square for ordered scores.
@@ -157,7 +160,7 @@ def standardised_mean_difference(score: np.ndarray, group: np.ndarray, total: np
         y = score[inside]
         focal_sum += score[foc].sum()
         expected += foc.sum() * y.sum() / n
-        variance += ref.sum() * foc.sum() / (n * n * (n - 1)) * (n * (y ** 2).sum() - y.sum() ** 2)
+        variance += ref.sum() * foc.sum() / (n * n * (n - 1)) * (n * (y**2).sum() - y.sum() ** 2)
     if sd == 0 or variance == 0:
         return DifResult(n_ref, n_focal, None, None, None, None)
     effect = smd / sd

@@ -3,6 +3,7 @@
 `assemble` is a pure function of the tier, the live scenarios, a seed and the scenarios
 to avoid, so a recorded seed rebuilds exactly the same form.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -35,7 +36,9 @@ class CannotAssemble(ValueError):
     """The live bank cannot fill the blueprint: an administrator has to act."""
 
 
-def assemble(tier: Any, scenarios: Sequence[Any], seed: int, avoid: frozenset[str] = frozenset()) -> FormPlan:
+def assemble(
+    tier: Any, scenarios: Sequence[Any], seed: int, avoid: frozenset[str] = frozenset()
+) -> FormPlan:
     rng = Random(seed)
     chosen = draw(scenarios, Rules(tier.blueprint, tier.area_codes), rng, avoid)
     if chosen is None:
@@ -47,6 +50,9 @@ def assemble(tier: Any, scenarios: Sequence[Any], seed: int, avoid: frozenset[st
             page = len(pages)
             pages.append((scenario.id, stage_index))
             for item in stage.items:
-                items.append(PlannedItem(scenario.id, stage_index, page, item.id, dict(item.start(rng))))
-    return FormPlan(seed, tuple(s.id for s in chosen), tuple(pages), tuple(items),
-                    sum(s.marks for s in chosen))
+                items.append(
+                    PlannedItem(scenario.id, stage_index, page, item.id, dict(item.start(rng)))
+                )
+    return FormPlan(
+        seed, tuple(s.id for s in chosen), tuple(pages), tuple(items), sum(s.marks for s in chosen)
+    )

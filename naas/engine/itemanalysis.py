@@ -8,6 +8,7 @@ total on its own form (every form of a tier is worth the same marks).
 Arrays, not objects: a tier of 20,000 sittings is about 800,000 responses, and the whole
 analysis has to run in seconds (bench/psychometrics.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -51,15 +52,26 @@ class Responses:
     sitting_max: np.ndarray  # float per sitting: marks available on its form
 
     @classmethod
-    def build(cls, rows: Sequence[tuple[int, int, float, int]], forms: Sequence[int],
-              max_marks: Sequence[float]) -> Responses:
+    def build(
+        cls,
+        rows: Sequence[tuple[int, int, float, int]],
+        forms: Sequence[int],
+        max_marks: Sequence[float],
+    ) -> Responses:
         data = np.array(rows, dtype=float).reshape(-1, 4) if rows else np.zeros((0, 4))
-        return cls(data[:, 0].astype(np.int64), data[:, 1].astype(np.int64), data[:, 2],
-                   data[:, 3].astype(np.int64), np.asarray(forms, dtype=np.int64),
-                   np.asarray(max_marks, dtype=float))
+        return cls(
+            data[:, 0].astype(np.int64),
+            data[:, 1].astype(np.int64),
+            data[:, 2],
+            data[:, 3].astype(np.int64),
+            np.asarray(forms, dtype=np.int64),
+            np.asarray(max_marks, dtype=float),
+        )
 
     def totals(self) -> np.ndarray:
-        return np.bincount(self.sitting, weights=self.score, minlength=len(self.sitting_form)).astype(float)
+        return np.bincount(
+            self.sitting, weights=self.score, minlength=len(self.sitting_form)
+        ).astype(float)
 
 
 @dataclass(frozen=True)
@@ -110,20 +122,29 @@ def thirds(totals_percent: np.ndarray) -> np.ndarray:
 
 def item_statistics(items: Sequence[ItemInfo], responses: Responses) -> list[ItemStatistics]:
     totals = responses.totals()
-    percent = np.divide(totals, responses.sitting_max, out=np.zeros_like(totals), where=responses.sitting_max > 0)
+    percent = np.divide(
+        totals, responses.sitting_max, out=np.zeros_like(totals), where=responses.sitting_max > 0
+    )
     group = thirds(percent)
     group_size = np.bincount(group, minlength=3)
     order = np.argsort(responses.item, kind="stable")
     bounds = np.searchsorted(responses.item[order], np.arange(len(items) + 1))
     result = []
     for index, info in enumerate(items):
-        rows = order[bounds[index]:bounds[index + 1]]
+        rows = order[bounds[index] : bounds[index + 1]]
         result.append(_one_item(info, responses, rows, totals, percent, group, group_size))
     return result
 
 
-def _one_item(info: ItemInfo, responses: Responses, rows: np.ndarray, totals: np.ndarray, percent: np.ndarray,
-              group: np.ndarray, group_size: np.ndarray) -> ItemStatistics:
+def _one_item(
+    info: ItemInfo,
+    responses: Responses,
+    rows: np.ndarray,
+    totals: np.ndarray,
+    percent: np.ndarray,
+    group: np.ndarray,
+    group_size: np.ndarray,
+) -> ItemStatistics:
     n = len(rows)
     if n < MIN_SITTINGS:
         return ItemStatistics(info, n, too_few=True)
@@ -145,7 +166,9 @@ def _one_item(info: ItemInfo, responses: Responses, rows: np.ndarray, totals: np
             options.append(OptionChoice(label, label in info.keyed, *map(float, by_group)))
     mark_counts = ()
     if not info.options:
-        mark_counts = tuple(int(c) for c in np.bincount(np.rint(score).astype(np.int64), minlength=info.marks + 1))
+        mark_counts = tuple(
+            int(c) for c in np.bincount(np.rint(score).astype(np.int64), minlength=info.marks + 1)
+        )
     flags = []
     if facility < FACILITY_LOW:
         flags.append(f"hard: facility {facility:.2f} is below {FACILITY_LOW}")
@@ -153,12 +176,18 @@ def _one_item(info: ItemInfo, responses: Responses, rows: np.ndarray, totals: np
         flags.append(f"easy: facility {facility:.2f} is above {FACILITY_HIGH}")
     if item_rest is None or item_rest < DISCRIMINATION_LOW:
         shown = "undefined (no spread)" if item_rest is None else f"{item_rest:.2f}"
-        flags.append(f"weak discrimination: item-rest correlation {shown} is below {DISCRIMINATION_LOW}")
+        flags.append(
+            f"weak discrimination: item-rest correlation {shown} is below {DISCRIMINATION_LOW}"
+        )
     for option in options:
         if option.reversed:
-            flags.append(f"reversed distractor {option.label}: chosen by {option.upper:.0%} of the top third "
-                         f"and {option.lower:.0%} of the bottom third")
-    return ItemStatistics(info, n, facility, item_rest, upper_lower, tuple(options), mark_counts, tuple(flags))
+            flags.append(
+                f"reversed distractor {option.label}: chosen by {option.upper:.0%} of the top third "
+                f"and {option.lower:.0%} of the bottom third"
+            )
+    return ItemStatistics(
+        info, n, facility, item_rest, upper_lower, tuple(options), mark_counts, tuple(flags)
+    )
 
 
 # -- sets and reliability -------------------------------------------------------------------
@@ -183,15 +212,19 @@ def set_statistics(items: Sequence[ItemInfo], responses: Responses) -> list[SetS
         members = np.flatnonzero(scenario_of == scenario)
         marks = sum(items[i].marks for i in members)
         mask = np.isin(responses.item, members)
-        set_score = np.bincount(responses.sitting[mask], weights=responses.score[mask],
-                                minlength=len(totals))
+        set_score = np.bincount(
+            responses.sitting[mask], weights=responses.score[mask], minlength=len(totals)
+        )
         took = np.unique(responses.sitting[mask])
         if len(took) < MIN_SITTINGS:
             result.append(SetStatistics(scenario, len(took), marks, None, None, too_few=True))
             continue
         s = set_score[took]
-        result.append(SetStatistics(scenario, len(took), marks, float(s.mean() / marks),
-                                    pearson(s, totals[took] - s)))
+        result.append(
+            SetStatistics(
+                scenario, len(took), marks, float(s.mean() / marks), pearson(s, totals[took] - s)
+            )
+        )
     return result
 
 
@@ -232,8 +265,9 @@ def sem(sd: float, reliability: float | None) -> float | None:
     return float(sd * math.sqrt(max(0.0, 1 - reliability)))
 
 
-def decision_consistency(totals: np.ndarray, max_marks: float, cut: float, reliability: float | None
-                         ) -> tuple[float | None, float | None]:
+def decision_consistency(
+    totals: np.ndarray, max_marks: float, cut: float, reliability: float | None
+) -> tuple[float | None, float | None]:
     """(agreement, kappa): the probability that a candidate would get the same pass or fail
     decision on a parallel form, by Subkoviak's single-administration method with
     Livingston and Lewis's effective test length (docs/psychometrics.md).
@@ -252,12 +286,14 @@ def decision_consistency(totals: np.ndarray, max_marks: float, cut: float, relia
     n_eff = ((mean - 0) * (max_marks - mean) - reliability * var) / (var * (1 - reliability))
     n_eff = int(round(min(max(n_eff, 2), 10 * max_marks)))
     scaled = totals / max_marks * n_eff
-    true = np.clip(reliability * scaled / n_eff + (1 - reliability) * (scaled.mean() / n_eff), 1e-9, 1 - 1e-9)
+    true = np.clip(
+        reliability * scaled / n_eff + (1 - reliability) * (scaled.mean() / n_eff), 1e-9, 1 - 1e-9
+    )
     cut_eff = int(math.ceil(cut / max_marks * n_eff - 1e-9))
     p_pass = _binomial_tail(n_eff, cut_eff, true)
-    agreement = float((p_pass ** 2 + (1 - p_pass) ** 2).mean())
+    agreement = float((p_pass**2 + (1 - p_pass) ** 2).mean())
     rate = float(p_pass.mean())
-    chance = rate ** 2 + (1 - rate) ** 2
+    chance = rate**2 + (1 - rate) ** 2
     kappa = None if chance >= 1 else float((agreement - chance) / (1 - chance))
     return agreement, kappa
 
@@ -269,8 +305,14 @@ def _binomial_tail(n: int, k: int, p: np.ndarray) -> np.ndarray:
     if k > n:
         return np.zeros_like(p)
     j = np.arange(k, n + 1)
-    log_choose = np.array([math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in j])
-    logs = log_choose[None, :] + j[None, :] * np.log(p)[:, None] + (n - j)[None, :] * np.log1p(-p)[:, None]
+    log_choose = np.array(
+        [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in j]
+    )
+    logs = (
+        log_choose[None, :]
+        + j[None, :] * np.log(p)[:, None]
+        + (n - j)[None, :] * np.log1p(-p)[:, None]
+    )
     return np.exp(logs).sum(axis=1)
 
 
@@ -304,11 +346,14 @@ class TierReliability:
     too_few: bool = False
 
 
-def form_reliability(items: Sequence[ItemInfo], responses: Responses, form: int, cut: float | None
-                     ) -> FormReliability:
+def form_reliability(
+    items: Sequence[ItemInfo], responses: Responses, form: int, cut: float | None
+) -> FormReliability:
     sittings = np.flatnonzero(responses.sitting_form == form)
     if len(sittings) < MIN_SITTINGS:
-        return FormReliability(form, len(sittings), None, None, None, None, cut, None, None, None, too_few=True)
+        return FormReliability(
+            form, len(sittings), None, None, None, None, cut, None, None, None, too_few=True
+        )
     mask = np.isin(responses.sitting, sittings)
     item_ids = np.unique(responses.item[mask])
     row = {s: i for i, s in enumerate(sittings)}
@@ -317,15 +362,21 @@ def form_reliability(items: Sequence[ItemInfo], responses: Responses, form: int,
     for s, it, sc in zip(responses.sitting[mask], responses.item[mask], responses.score[mask]):
         matrix[row[s], col[it]] = sc
     alpha = cronbach_alpha(matrix)
-    scenario_index = {name: i for i, name in enumerate(sorted({items[i].scenario for i in item_ids}))}
+    scenario_index = {
+        name: i for i, name in enumerate(sorted({items[i].scenario for i in item_ids}))
+    }
     strat = stratified_alpha(matrix, [scenario_index[items[i].scenario] for i in item_ids])
     totals = matrix.sum(axis=1)
     sd = float(totals.std())
     error = sem(sd, alpha)
     max_marks = float(responses.sitting_max[sittings[0]])
     within = None if error is None or cut is None else int((np.abs(totals - cut) <= error).sum())
-    agreement, kappa = (None, None) if cut is None else decision_consistency(totals, max_marks, cut, alpha)
-    return FormReliability(form, len(sittings), alpha, strat, sd, error, cut, within, agreement, kappa)
+    agreement, kappa = (
+        (None, None) if cut is None else decision_consistency(totals, max_marks, cut, alpha)
+    )
+    return FormReliability(
+        form, len(sittings), alpha, strat, sd, error, cut, within, agreement, kappa
+    )
 
 
 def tier_reliability(items: Sequence[ItemInfo], responses: Responses) -> TierReliability:

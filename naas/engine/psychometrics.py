@@ -1,6 +1,7 @@
 """Agreement between markers: exact and adjacent agreement, mean absolute difference,
 quadratic-weighted kappa (per mark scale), and deviation from agreed marks on control
 scripts. Pure functions of lists of whole-mark totals."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -8,7 +9,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 
-def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], low: int, high: int) -> float | None:
+def quadratic_weighted_kappa(
+    a: Sequence[int], b: Sequence[int], low: int, high: int
+) -> float | None:
     """Cohen's kappa with quadratic weights for two markers' marks on the same scripts, on
     the scale low..high. 1 is perfect agreement, 0 what chance alone would give. None where
     it is undefined (no pairs, or no spread at all in the expected disagreement)."""
@@ -27,7 +30,9 @@ def quadratic_weighted_kappa(a: Sequence[int], b: Sequence[int], low: int, high:
     cols = [sum(observed[i][j] for i in range(size)) for j in range(size)]
     weight = lambda i, j: Fraction((i - j) ** 2, (size - 1) ** 2)  # noqa: E731
     disagreement = sum(weight(i, j) * observed[i][j] for i in range(size) for j in range(size)) / n
-    expected = sum(weight(i, j) * Fraction(rows[i] * cols[j], n * n) for i in range(size) for j in range(size))
+    expected = sum(
+        weight(i, j) * Fraction(rows[i] * cols[j], n * n) for i in range(size) for j in range(size)
+    )
     if expected == 0:
         return None
     return float(1 - disagreement / expected)
@@ -48,8 +53,12 @@ def agreement(a: Sequence[Fraction | int], b: Sequence[Fraction | int]) -> Agree
         return Agreement(0, None, None, None)
     differences = [abs(Fraction(x) - Fraction(y)) for x, y in zip(a, b)]
     n = len(differences)
-    return Agreement(n, sum(d == 0 for d in differences) / n, sum(d <= 1 for d in differences) / n,
-                     float(sum(differences) / n))
+    return Agreement(
+        n,
+        sum(d == 0 for d in differences) / n,
+        sum(d <= 1 for d in differences) / n,
+        float(sum(differences) / n),
+    )
 
 
 def kappa_by_scale(pairs: Iterable[tuple[int, int, int]]) -> float | None:

@@ -8,6 +8,7 @@ candidate), with pass_mark_percent of the marks of any item version the panel ha
 rated; with no standard at all it is pass_mark_percent of the form's marks. Scores stay
 exact (Fractions); only display rounds.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -52,8 +53,10 @@ class Outcome:
             return "pass mark: no approved standard covers this form's items"
         if self.standard_marks == self.max_marks:
             return "approved standard: the sum of the panel's ratings of this form's item versions"
-        return (f"approved standard for {self.standard_marks} of {self.max_marks} marks; the pass mark "
-                "for item versions the panel has not rated")
+        return (
+            f"approved standard for {self.standard_marks} of {self.max_marks} marks; the pass mark "
+            "for item versions the panel has not rated"
+        )
 
     @property
     def fraction(self) -> Fraction:
@@ -68,9 +71,12 @@ def percent(value: int | float) -> Fraction:
 DEFAULT_FLOOR_MIN_MARKS = 10
 
 
-def outcome(items: Iterable[ScoredItem], pass_mark_percent: int | float,
-            domain_floor_percent: int | float | None,
-            domain_floor_min_marks: int = DEFAULT_FLOOR_MIN_MARKS) -> Outcome:
+def outcome(
+    items: Iterable[ScoredItem],
+    pass_mark_percent: int | float,
+    domain_floor_percent: int | float | None,
+    domain_floor_min_marks: int = DEFAULT_FLOOR_MIN_MARKS,
+) -> Outcome:
     total = Fraction(0)
     max_marks = 0
     pending = 0
@@ -99,8 +105,11 @@ def outcome(items: Iterable[ScoredItem], pass_mark_percent: int | float,
     areas = {area: AreaScore(scores[area], marks[area]) for area in sorted(marks, key=_area_order)}
     # An area worth a handful of marks is reported but decides nothing: two items are too few
     # to fail anyone on.
-    floored = tuple(a for a, s in areas.items() if s.marks >= domain_floor_min_marks) \
-        if domain_floor_percent is not None else ()
+    floored = (
+        tuple(a for a, s in areas.items() if s.marks >= domain_floor_min_marks)
+        if domain_floor_percent is not None
+        else ()
+    )
     common = {"cut": cut, "standard_marks": standard_marks, "floored_areas": floored}
     if pending:
         return Outcome(total, max_marks, areas, pending, None, **common)

@@ -8,6 +8,7 @@ of the judges' final ratings, and a form's cut score is the sum of the standards
 versions on it (naas/engine/results.py), so that every form asks the same of a borderline
 candidate however hard its draw.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ def trimmed_mean(ratings: Sequence[Fraction], trim: Fraction = TRIM) -> Fraction
         raise ValueError("no ratings")
     ordered = sorted(ratings)
     cut = math.floor(trim * len(ordered))
-    kept = ordered[cut:len(ordered) - cut] if cut else ordered
+    kept = ordered[cut : len(ordered) - cut] if cut else ordered
     return sum(kept, Fraction(0)) / len(kept)
 
 
@@ -61,8 +62,11 @@ class PanelSummary:
         return float(self.total_standard / self.total_marks * 100) if self.total_marks else 0.0
 
 
-def panel(ratings: Mapping[tuple[str, str], Fraction], marks: Mapping[str, int],
-          facility: Mapping[str, float] | None = None) -> PanelSummary:
+def panel(
+    ratings: Mapping[tuple[str, str], Fraction],
+    marks: Mapping[str, int],
+    facility: Mapping[str, float] | None = None,
+) -> PanelSummary:
     """`ratings[(judge, item_key)]`: each judge's (final) rating; `marks[item_key]`."""
     judges = sorted({j for j, _ in ratings})
     standards = []
@@ -72,21 +76,48 @@ def panel(ratings: Mapping[tuple[str, str], Fraction], marks: Mapping[str, int],
             continue
         shares = [float(v) / marks[key] for v in values]
         mean = sum(shares) / len(shares)
-        spread = math.sqrt(sum((s - mean) ** 2 for s in shares) / (len(shares) - 1)) if len(shares) > 1 else 0.0
-        standards.append(ItemStandard(key, marks[key], len(values), trimmed_mean(values), spread,
-                                      (facility or {}).get(key)))
+        spread = (
+            math.sqrt(sum((s - mean) ** 2 for s in shares) / (len(shares) - 1))
+            if len(shares) > 1
+            else 0.0
+        )
+        standards.append(
+            ItemStandard(
+                key,
+                marks[key],
+                len(values),
+                trimmed_mean(values),
+                spread,
+                (facility or {}).get(key),
+            )
+        )
     by_key = {s.item_key: s for s in standards}
     deviations = []
     for judge in judges:
-        diffs = [float(ratings[(judge, k)] - by_key[k].standard) / marks[k] for k in by_key if (judge, k) in ratings]
+        diffs = [
+            float(ratings[(judge, k)] - by_key[k].standard) / marks[k]
+            for k in by_key
+            if (judge, k) in ratings
+        ]
         if diffs:
-            deviations.append(JudgeDeviation(judge, len(diffs), sum(diffs) / len(diffs),
-                                             sum(abs(d) for d in diffs) / len(diffs)))
+            deviations.append(
+                JudgeDeviation(
+                    judge,
+                    len(diffs),
+                    sum(diffs) / len(diffs),
+                    sum(abs(d) for d in diffs) / len(diffs),
+                )
+            )
     complete = [k for k in by_key if all((j, k) in ratings for j in judges)]
     agreement = icc_2_1([[float(ratings[(j, k)]) / marks[k] for j in judges] for k in complete])
     total_marks = sum(s.marks for s in standards)
-    return PanelSummary(standards, deviations, agreement, total_marks, sum((s.standard for s in standards),
-                                                                           Fraction(0)))
+    return PanelSummary(
+        standards,
+        deviations,
+        agreement,
+        total_marks,
+        sum((s.standard for s in standards), Fraction(0)),
+    )
 
 
 def icc_2_1(rows: Sequence[Sequence[float]]) -> float | None:
@@ -124,8 +155,14 @@ class Hofstee:
     inside: bool  # the Angoff cut falls within the panel's acceptable box
 
 
-def hofstee(percents: Sequence[float], min_cut: float, max_cut: float, min_fail: float, max_fail: float,
-            angoff_percent: float) -> Hofstee:
+def hofstee(
+    percents: Sequence[float],
+    min_cut: float,
+    max_cut: float,
+    min_fail: float,
+    max_fail: float,
+    angoff_percent: float,
+) -> Hofstee:
     """`percents`: the cohort's totals as percentages of their forms' marks. The line runs
     from (min_cut, max_fail) to (max_cut, min_fail); the compromise cut is where the cohort's
     failure rate at that cut (the share below it) meets the line, searched in steps of 0.1."""
@@ -145,7 +182,11 @@ def hofstee(percents: Sequence[float], min_cut: float, max_cut: float, min_fail:
     steps = int(round((max_cut - min_cut) * 10))
     for step in range(steps + 1):
         cut = min_cut + step / 10
-        line = max_fail - (max_fail - min_fail) * (cut - min_cut) / (max_cut - min_cut) if max_cut > min_cut else min_fail
+        line = (
+            max_fail - (max_fail - min_fail) * (cut - min_cut) / (max_cut - min_cut)
+            if max_cut > min_cut
+            else min_fail
+        )
         if fail_at(cut) >= line:
             found = cut
             break

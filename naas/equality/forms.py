@@ -12,25 +12,38 @@ from .services import CONSENT_NEEDED, MAX_NOTE
 def _listed(question: Question):
     """An answer from the question's own list, or none at all; anything else (a forged form)
     is refused. The service checks again before anything is stored."""
+
     def check(form, field) -> None:
         if field.data not in (None, "") and field.data not in question.codes:
-            raise ValidationError(f"Choose one of the answers listed for “{question.legend}”, or "
-                                  "“Prefer not to say”.")
+            raise ValidationError(
+                f"Choose one of the answers listed for “{question.legend}”, or “Prefer not to say”."
+            )
+
     return check
 
 
 class EqualityForm(FlaskForm):
-    consent = BooleanField("I agree that NAAS may keep these answers and use them, without my name, in fairness "
-                           "reports for administrators", validators=[DataRequired(CONSENT_NEEDED)])
+    consent = BooleanField(
+        "I agree that NAAS may keep these answers and use them, without my name, in fairness "
+        "reports for administrators",
+        validators=[DataRequired(CONSENT_NEEDED)],
+    )
 
     def answers(self) -> dict[str, str | None]:
         return {q.name: self[q.name].data or None for q in QUESTIONS}
 
 
 for _question in QUESTIONS:
-    setattr(EqualityForm, _question.name, RadioField(
-        _question.legend, choices=[SelectChoice(code, label) for code, label in _question.choices],
-        validate_choice=False, validators=[_listed(_question)]))
+    setattr(
+        EqualityForm,
+        _question.name,
+        RadioField(
+            _question.legend,
+            choices=[SelectChoice(code, label) for code, label in _question.choices],
+            validate_choice=False,
+            validators=[_listed(_question)],
+        ),
+    )
 
 
 class WithdrawForm(FlaskForm):
@@ -38,6 +51,10 @@ class WithdrawForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    note = TextAreaField("Note for the bank's writers", validators=[
-        DataRequired("Write the note: what should the writers look at, and why?"),
-        Length(max=MAX_NOTE, message=f"Keep the note to {MAX_NOTE} characters.")])
+    note = TextAreaField(
+        "Note for the bank's writers",
+        validators=[
+            DataRequired("Write the note: what should the writers look at, and why?"),
+            Length(max=MAX_NOTE, message=f"Keep the note to {MAX_NOTE} characters."),
+        ],
+    )

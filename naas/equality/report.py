@@ -4,6 +4,7 @@ on written answers (docs/fairness.md). The statistics themselves are in naas/eng
 this module decides the groups, the comparisons and the matching, and suppresses every group
 of fewer than MIN_GROUP so that the stored report never holds a figure about a few people.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,17 +14,31 @@ from typing import Any
 
 import numpy as np
 
-from naas.engine.fairness import MIN_GROUP, DifResult, mantel_haenszel, mean_interval, \
-    standardised_mean_difference, wilson
+from naas.engine.fairness import (
+    MIN_GROUP,
+    DifResult,
+    mantel_haenszel,
+    mean_interval,
+    standardised_mean_difference,
+    wilson,
+)
 from naas.statistics.data import TierData
 
-from .questions import BROAD_ETHNIC_GROUPS, PREFER_NOT, PREFER_NOT_LABEL, QUESTIONS, broad_ethnic_group
+from .questions import (
+    BROAD_ETHNIC_GROUPS,
+    PREFER_NOT,
+    PREFER_NOT_LABEL,
+    QUESTIONS,
+    broad_ethnic_group,
+)
 
 NO_ANSWER = "no-answer"
 NO_ANSWER_LABEL = "No answer"
 MIN_STRATUM = 10  # candidates matched on total score are pooled into bands of at least this many
 MAX_STRATA = 20
-SMALL_SAMPLE = 100  # below this many in either group, DIF estimates are unstable: shown with a caution
+SMALL_SAMPLE = (
+    100  # below this many in either group, DIF estimates are unstable: shown with a caution
+)
 FREE_TEXT = "free_text"
 
 Answers = Mapping[int, Mapping[str, str | None]]  # candidate id -> question -> code
@@ -35,15 +50,29 @@ class Grouping:
     key: str
     label: str
     question: str
-    choices: tuple[tuple[str, str], ...]  # (code, label) in the order shown, excluding the two below
+    choices: tuple[
+        tuple[str, str], ...
+    ]  # (code, label) in the order shown, excluding the two below
     value: Callable[[str | None], str | None] = lambda code: code
 
 
 GROUPINGS: tuple[Grouping, ...] = (
-    Grouping("ethnic_broad", "Ethnic group (broad)", "ethnic_group", tuple(BROAD_ETHNIC_GROUPS.items()),
-             broad_ethnic_group),
-    *(Grouping(q.name, q.label + (" (detailed)" if q.name == "ethnic_group" else ""), q.name,
-               tuple(c for c in q.choices if c[0] != PREFER_NOT)) for q in QUESTIONS),
+    Grouping(
+        "ethnic_broad",
+        "Ethnic group (broad)",
+        "ethnic_group",
+        tuple(BROAD_ETHNIC_GROUPS.items()),
+        broad_ethnic_group,
+    ),
+    *(
+        Grouping(
+            q.name,
+            q.label + (" (detailed)" if q.name == "ethnic_group" else ""),
+            q.name,
+            tuple(c for c in q.choices if c[0] != PREFER_NOT),
+        )
+        for q in QUESTIONS
+    ),
 )
 
 
@@ -82,17 +111,57 @@ def _answer(name: str) -> Callable[[Mapping[str, str | None]], str | None]:
 
 NOT_WHITE = frozenset(code for code in BROAD_ETHNIC_GROUPS if code != "white")
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("ethnicity", "ethnic group", "White", "all other ethnic groups", frozenset({"white"}), NOT_WHITE,
-               _ethnic),
-    *(Comparison(f"ethnicity-{code}", "ethnic group", "White", BROAD_ETHNIC_GROUPS[code], frozenset({"white"}),
-                 frozenset({code}), _ethnic) for code in sorted(NOT_WHITE)),
-    Comparison("sex", "sex", "Female", "Male", frozenset({"female"}), frozenset({"male"}), _answer("sex")),
-    Comparison("age", "age", "Under 45", "45 and over", frozenset({"under-25", "25-34", "35-44"}),
-               frozenset({"45-54", "55-64", "65-plus"}), _answer("age_band")),
-    Comparison("disability", "disability", "Not disabled", "Disabled", frozenset({"no"}), frozenset({"yes"}),
-               _answer("disability")),
-    Comparison("experience", "years since qualifying", "Qualified 5 years or more", "Qualified under 5 years",
-               frozenset({"5-10", "10-plus"}), frozenset({"under-2", "2-5"}), _answer("years_qualified")),
+    Comparison(
+        "ethnicity",
+        "ethnic group",
+        "White",
+        "all other ethnic groups",
+        frozenset({"white"}),
+        NOT_WHITE,
+        _ethnic,
+    ),
+    *(
+        Comparison(
+            f"ethnicity-{code}",
+            "ethnic group",
+            "White",
+            BROAD_ETHNIC_GROUPS[code],
+            frozenset({"white"}),
+            frozenset({code}),
+            _ethnic,
+        )
+        for code in sorted(NOT_WHITE)
+    ),
+    Comparison(
+        "sex", "sex", "Female", "Male", frozenset({"female"}), frozenset({"male"}), _answer("sex")
+    ),
+    Comparison(
+        "age",
+        "age",
+        "Under 45",
+        "45 and over",
+        frozenset({"under-25", "25-34", "35-44"}),
+        frozenset({"45-54", "55-64", "65-plus"}),
+        _answer("age_band"),
+    ),
+    Comparison(
+        "disability",
+        "disability",
+        "Not disabled",
+        "Disabled",
+        frozenset({"no"}),
+        frozenset({"yes"}),
+        _answer("disability"),
+    ),
+    Comparison(
+        "experience",
+        "years since qualifying",
+        "Qualified 5 years or more",
+        "Qualified under 5 years",
+        frozenset({"5-10", "10-plus"}),
+        frozenset({"under-2", "2-5"}),
+        _answer("years_qualified"),
+    ),
 )
 BY_COMPARISON = {c.key: c for c in COMPARISONS}
 
@@ -106,7 +175,9 @@ def score_bands(percent: np.ndarray) -> np.ndarray:
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     target = max(MIN_STRATUM, math.ceil(n / MAX_STRATA))
-    levels, inverse, counts = np.unique(np.round(percent, 6), return_inverse=True, return_counts=True)
+    levels, inverse, counts = np.unique(
+        np.round(percent, 6), return_inverse=True, return_counts=True
+    )
     band_of_level = np.empty(len(levels), dtype=np.int64)
     band = filled = 0
     for index, count in enumerate(counts):
@@ -138,7 +209,14 @@ def _rate(count: int, n: int) -> dict[str, Any]:
     if n < MIN_GROUP:
         return {"suppressed": True}
     p = wilson(count, n)
-    return {"suppressed": False, "n": n, "count": count, "value": p.value, "low": p.low, "high": p.high}
+    return {
+        "suppressed": False,
+        "n": n,
+        "count": count,
+        "value": p.value,
+        "low": p.low,
+        "high": p.high,
+    }
 
 
 def _mean(values: np.ndarray) -> dict[str, Any]:
@@ -149,50 +227,81 @@ def _mean(values: np.ndarray) -> dict[str, Any]:
 
 
 # -- the report ----------------------------------------------------------------------------
-def build_report(data: TierData, answers: Answers, moderated: Mapping[tuple[int, int], bool]) -> dict[str, Any]:
+def build_report(
+    data: TierData, answers: Answers, moderated: Mapping[tuple[int, int], bool]
+) -> dict[str, Any]:
     """The whole report as plain JSON. `answers` are the consented answers by candidate;
     `moderated` says, for each written answer's script (sitting id, item version id), whether
     it went to moderation."""
     responses = data.responses
     totals = responses.totals()
-    percent = np.divide(totals * 100, responses.sitting_max, out=np.zeros_like(totals),
-                        where=responses.sitting_max > 0)
+    percent = np.divide(
+        totals * 100,
+        responses.sitting_max,
+        out=np.zeros_like(totals),
+        where=responses.sitting_max > 0,
+    )
     per_sitting = [answers.get(int(c)) for c in data.candidate_ids]
     groups = [_outcomes(grouping, per_sitting, data.passed, percent) for grouping in GROUPINGS]
     codes = {c.key: np.array([c.code(a) for a in per_sitting], dtype=np.int64) for c in COMPARISONS}
-    comparisons = [{"key": c.key, "label": c.label, "characteristic": c.characteristic, "reference": c.reference,
-                    "focal": c.focal, **_counts(codes[c.key])} for c in COMPARISONS]
+    comparisons = [
+        {
+            "key": c.key,
+            "label": c.label,
+            "characteristic": c.characteristic,
+            "reference": c.reference,
+            "focal": c.focal,
+            **_counts(codes[c.key]),
+        }
+        for c in COMPARISONS
+    ]
     items = _dif(data, percent, codes)
     markers = _markers(data, codes, moderated)
-    return _plain({
-        "scope": data.scope,
-        "sittings": data.sittings,
-        "with_answers": sum(1 for a in per_sitting if a is not None),
-        "min_group": MIN_GROUP,
-        "groups": groups,
-        "comparisons": comparisons,
-        "items": items,
-        "markers": markers,
-    })
+    return _plain(
+        {
+            "scope": data.scope,
+            "sittings": data.sittings,
+            "with_answers": sum(1 for a in per_sitting if a is not None),
+            "min_group": MIN_GROUP,
+            "groups": groups,
+            "comparisons": comparisons,
+            "items": items,
+            "markers": markers,
+        }
+    )
 
 
 def _counts(code: np.ndarray) -> dict[str, int | None]:
     n_ref, n_focal = int((code == 0).sum()), int((code == 1).sum())
-    return {"n_reference": n_ref if n_ref >= MIN_GROUP else None, "n_focal": n_focal if n_focal >= MIN_GROUP else None}
+    return {
+        "n_reference": n_ref if n_ref >= MIN_GROUP else None,
+        "n_focal": n_focal if n_focal >= MIN_GROUP else None,
+    }
 
 
-def _outcomes(grouping: Grouping, per_sitting: list, passed: np.ndarray, percent: np.ndarray) -> dict[str, Any]:
+def _outcomes(
+    grouping: Grouping, per_sitting: list, passed: np.ndarray, percent: np.ndarray
+) -> dict[str, Any]:
     values = np.array([_group_value(grouping, a) for a in per_sitting], dtype=object)
     rows = []
     shown = [(code, label, "answer") for code, label in grouping.choices] + [
-        (PREFER_NOT, PREFER_NOT_LABEL, "prefer_not"), (NO_ANSWER, NO_ANSWER_LABEL, "no_answer")]
+        (PREFER_NOT, PREFER_NOT_LABEL, "prefer_not"),
+        (NO_ANSWER, NO_ANSWER_LABEL, "no_answer"),
+    ]
     for code, label, kind in shown:
         inside = values == code
         n = int(inside.sum())
         decided = inside & (passed >= 0)
-        rows.append({"code": code, "label": label, "kind": kind, "n": n,
-                     "pass_rate": _rate(int((passed[decided] == 1).sum()), int(decided.sum())),
-                     "score": _mean(percent[inside])})
+        rows.append(
+            {
+                "code": code,
+                "label": label,
+                "kind": kind,
+                "n": n,
+                "pass_rate": _rate(int((passed[decided] == 1).sum()), int(decided.sum())),
+                "score": _mean(percent[inside]),
+            }
+        )
     _suppress(rows)
     return {"key": grouping.key, "label": grouping.label, "groups": rows}
 
@@ -222,8 +331,12 @@ def _suppress(rows: list[dict[str, Any]]) -> None:
 
 def _dif_entry(result: DifResult, method: str, comparison: Comparison) -> dict[str, Any]:
     entry = asdict(result)
-    entry.update(comparison=comparison.key, method=method, favours=result.favours,
-                 small=not result.too_few and min(result.n_reference, result.n_focal) < SMALL_SAMPLE)
+    entry.update(
+        comparison=comparison.key,
+        method=method,
+        favours=result.favours,
+        small=not result.too_few and min(result.n_reference, result.n_focal) < SMALL_SAMPLE,
+    )
     for side in ("n_reference", "n_focal"):
         if entry[side] < MIN_GROUP:
             entry[side] = None
@@ -239,26 +352,36 @@ def _dif(data: TierData, percent: np.ndarray, codes: Mapping[str, np.ndarray]) -
     responses = data.responses
     order = np.argsort(responses.item, kind="stable")
     bounds = np.searchsorted(responses.item[order], np.arange(len(data.items) + 1))
-    rows_of = [order[bounds[i]:bounds[i + 1]] for i in range(len(data.items))]
-    dichotomous = [info.marks == 1 and bool(np.isin(responses.score[rows_of[i]], (0.0, 1.0)).all())
-                   for i, info in enumerate(data.items)]
+    rows_of = [order[bounds[i] : bounds[i + 1]] for i in range(len(data.items))]
+    dichotomous = [
+        info.marks == 1 and bool(np.isin(responses.score[rows_of[i]], (0.0, 1.0)).all())
+        for i, info in enumerate(data.items)
+    ]
     marks = np.array([info.marks for info in data.items], dtype=float)
     totals = responses.totals()
     results: list[list[dict[str, Any]]] = [[] for _ in data.items]
     for comparison in COMPARISONS:
         code = codes[comparison.key]
-        first = [_one_dif(rows_of[i], dichotomous[i], code, percent, responses, comparison)
-                 for i in range(len(data.items))]
+        first = [
+            _one_dif(rows_of[i], dichotomous[i], code, percent, responses, comparison)
+            for i in range(len(data.items))
+        ]
         large = [i for i, entry in enumerate(first) if entry["category"] == "C"]
         if not large:
             for i, entry in enumerate(first):
                 results[i].append(entry)
             continue
         excluded = np.isin(responses.item, large)
-        less_score = np.bincount(responses.sitting, weights=np.where(excluded, responses.score, 0.0),
-                                 minlength=len(totals))
-        less_marks = np.bincount(responses.sitting, weights=np.where(excluded, marks[responses.item], 0.0),
-                                 minlength=len(totals))
+        less_score = np.bincount(
+            responses.sitting,
+            weights=np.where(excluded, responses.score, 0.0),
+            minlength=len(totals),
+        )
+        less_marks = np.bincount(
+            responses.sitting,
+            weights=np.where(excluded, marks[responses.item], 0.0),
+            minlength=len(totals),
+        )
         for i in range(len(data.items)):
             matched_total, matched_max = totals - less_score, responses.sitting_max - less_marks
             if i in large:  # the studied item stays in its own matching score
@@ -266,22 +389,39 @@ def _dif(data: TierData, percent: np.ndarray, codes: Mapping[str, np.ndarray]) -
                 matched_total, matched_max = matched_total.copy(), matched_max.copy()
                 matched_total[responses.sitting[rows]] += responses.score[rows]
                 matched_max[responses.sitting[rows]] += marks[i]
-            matched = np.divide(matched_total * 100, matched_max, out=np.zeros_like(matched_total),
-                                where=matched_max > 0)
+            matched = np.divide(
+                matched_total * 100,
+                matched_max,
+                out=np.zeros_like(matched_total),
+                where=matched_max > 0,
+            )
             entry = _one_dif(rows_of[i], dichotomous[i], code, matched, responses, comparison)
             entry["purified"] = True
             results[i].append(entry)
     items = {}
     for index, info in enumerate(data.items):
         flagged, watch, reason = flag(results[index])
-        items[info.key] = {"info": asdict(info), "item_version_id": data.item_version_ids[index],
-                           "n": int(len(rows_of[index])), "method": "MH" if dichotomous[index] else "SMD",
-                           "dif": results[index], "flagged": flagged, "watch": watch, "reason": reason}
+        items[info.key] = {
+            "info": asdict(info),
+            "item_version_id": data.item_version_ids[index],
+            "n": int(len(rows_of[index])),
+            "method": "MH" if dichotomous[index] else "SMD",
+            "dif": results[index],
+            "flagged": flagged,
+            "watch": watch,
+            "reason": reason,
+        }
     return items
 
 
-def _one_dif(rows: np.ndarray, dichotomous: bool, code: np.ndarray, matching: np.ndarray, responses,
-             comparison: Comparison) -> dict[str, Any]:
+def _one_dif(
+    rows: np.ndarray,
+    dichotomous: bool,
+    code: np.ndarray,
+    matching: np.ndarray,
+    responses,
+    comparison: Comparison,
+) -> dict[str, Any]:
     sittings, score = responses.sitting[rows], responses.score[rows]
     group = code[sittings]
     keep = group >= 0
@@ -302,7 +442,11 @@ def flag(results: list[dict[str, Any]]) -> tuple[bool, bool, str]:
     b = [r for r in results if r["category"] == "B"]
     characteristics = sorted({BY_COMPARISON[r["comparison"]].characteristic for r in b})
     if c:
-        return True, False, "class C (large DIF): " + "; ".join(BY_COMPARISON[r["comparison"]].label for r in c)
+        return (
+            True,
+            False,
+            "class C (large DIF): " + "; ".join(BY_COMPARISON[r["comparison"]].label for r in c),
+        )
     if len(characteristics) >= 2:
         return True, False, "class B (moderate DIF) for " + " and ".join(characteristics)
     if b:
@@ -310,8 +454,9 @@ def flag(results: list[dict[str, Any]]) -> tuple[bool, bool, str]:
     return False, False, ""
 
 
-def _markers(data: TierData, codes: Mapping[str, np.ndarray],
-             moderated: Mapping[tuple[int, int], bool]) -> list[dict[str, Any]]:
+def _markers(
+    data: TierData, codes: Mapping[str, np.ndarray], moderated: Mapping[tuple[int, int], bool]
+) -> list[dict[str, Any]]:
     """Written answers, marked blind: the mean mark and the share sent to moderation, by group,
     per item version and over all written answers (as a percentage of each item's marks)."""
     responses = data.responses
@@ -323,10 +468,14 @@ def _markers(data: TierData, codes: Mapping[str, np.ndarray],
     for index in written:
         rows = np.flatnonzero(responses.item == index)
         version = data.item_version_ids[index]
-        scripted = np.array([(int(sitting_ids[s]), version) in moderated for s in responses.sitting[rows]],
-                            dtype=bool)
+        scripted = np.array(
+            [(int(sitting_ids[s]), version) in moderated for s in responses.sitting[rows]],
+            dtype=bool,
+        )
         rows = rows[scripted]
-        went = np.array([moderated[(int(sitting_ids[s]), version)] for s in responses.sitting[rows]], dtype=bool)
+        went = np.array(
+            [moderated[(int(sitting_ids[s]), version)] for s in responses.sitting[rows]], dtype=bool
+        )
         rows_by_item[index] = (rows, went)
     result = []
     for comparison in COMPARISONS:
@@ -341,7 +490,10 @@ def _markers(data: TierData, codes: Mapping[str, np.ndarray],
             for side, name in ((0, "reference"), (1, "focal")):
                 inside = group == side
                 marks = responses.score[rows][inside]
-                entry[name] = {"mark": _mean(marks), "moderated": _rate(int(went[inside].sum()), int(inside.sum()))}
+                entry[name] = {
+                    "mark": _mean(marks),
+                    "moderated": _rate(int(went[inside].sum()), int(inside.sum())),
+                }
                 pooled[side][0].append(marks * 100 / info.marks)
                 pooled[side][1].append(went[inside])
             entries.append(entry)
@@ -350,6 +502,14 @@ def _markers(data: TierData, codes: Mapping[str, np.ndarray],
             marks = np.concatenate(pooled[side][0]) if pooled[side][0] else np.zeros(0)
             went = np.concatenate(pooled[side][1]) if pooled[side][1] else np.zeros(0, dtype=bool)
             overall[name] = {"mark": _mean(marks), "moderated": _rate(int(went.sum()), len(went))}
-        result.append({"comparison": comparison.key, "label": comparison.label, "reference": comparison.reference,
-                       "focal": comparison.focal, "overall": overall, "items": entries})
+        result.append(
+            {
+                "comparison": comparison.key,
+                "label": comparison.label,
+                "reference": comparison.reference,
+                "focal": comparison.focal,
+                "overall": overall,
+                "items": entries,
+            }
+        )
     return result

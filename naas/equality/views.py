@@ -2,14 +2,15 @@
 
 The report pages only read the latest computed report (`naas stats fairness --tier T`);
 nothing here computes statistics."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from naas import db
-from naas.bank_store import loaded_tiers
 from naas.auth.decorators import roles_required
+from naas.bank_store import loaded_tiers
 from naas.clock import now as clock_now
 
 from . import services
@@ -20,9 +21,16 @@ from .report import BY_COMPARISON
 bp = Blueprint("equality", __name__, url_prefix="/equality")
 admin_bp = Blueprint("fairness_admin", __name__, url_prefix="/admin/fairness")
 
+
 def _back_to(target: str | None) -> str | None:
     """Where to return after answering (the start of a sitting): a path on this site only."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or "://" in target:
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or "://" in target
+    ):
         return None
     return target
 
@@ -36,16 +44,28 @@ def questions():
     form = EqualityForm(obj=record if consented and request.method == "GET" else None)
     if form.validate_on_submit():
         try:
-            services.save_answers(db.session, current_user, form.answers(), form.consent.data, clock_now())
+            services.save_answers(
+                db.session, current_user, form.answers(), form.consent.data, clock_now()
+            )
         except services.EqualityRefused as exc:
             for name, message in exc.problems.items():
                 (form[name].errors if name in form else form.consent.errors).append(message)
         else:
-            flash("Thank you: your answers are saved. You can change them or withdraw them at any time.", "success")
+            flash(
+                "Thank you: your answers are saved. You can change them or withdraw them at any time.",
+                "success",
+            )
             return redirect(back or url_for("equality.questions"))
     status = 422 if form.errors else 200
-    return render_template("equality/questions.html", form=form, record=record, consented=consented,
-                           questions=QUESTIONS, back=back, withdraw_form=WithdrawForm()), status
+    return render_template(
+        "equality/questions.html",
+        form=form,
+        record=record,
+        consented=consented,
+        questions=QUESTIONS,
+        back=back,
+        withdraw_form=WithdrawForm(),
+    ), status
 
 
 @bp.route("/withdraw", methods=["POST"])
@@ -57,7 +77,9 @@ def withdraw():
     if services.withdraw(db.session, current_user, clock_now()):
         flash("Your consent is withdrawn and every answer you gave is deleted.", "success")
     else:
-        flash("You have no equality-monitoring answers stored: there was nothing to withdraw.", "info")
+        flash(
+            "You have no equality-monitoring answers stored: there was nothing to withdraw.", "info"
+        )
     return redirect(url_for("equality.questions"))
 
 
@@ -75,8 +97,10 @@ def _run_or_404(tier: str):
 @admin_bp.route("/")
 @roles_required("admin")
 def index():
-    return render_template("equality/admin_index.html",
-                           runs=[(tier, services.latest(db.session, tier)) for tier in _tiers()])
+    return render_template(
+        "equality/admin_index.html",
+        runs=[(tier, services.latest(db.session, tier)) for tier in _tiers()],
+    )
 
 
 @admin_bp.route("/<tier>")
@@ -85,9 +109,13 @@ def report(tier: str):
     run = _run_or_404(tier)
     items = []
     if run is not None:
-        items = sorted(run.payload["items"].values(),
-                       key=lambda e: (not e["flagged"], not e["watch"], e["info"]["key"]))
-    return render_template("equality/report.html", tier=tier, run=run, items=items, comparisons=BY_COMPARISON)
+        items = sorted(
+            run.payload["items"].values(),
+            key=lambda e: (not e["flagged"], not e["watch"], e["info"]["key"]),
+        )
+    return render_template(
+        "equality/report.html", tier=tier, run=run, items=items, comparisons=BY_COMPARISON
+    )
 
 
 @admin_bp.route("/<tier>/items/<key>", methods=["GET", "POST"])
@@ -100,13 +128,24 @@ def item(tier: str, key: str):
     form = ReviewForm()
     if form.validate_on_submit():
         try:
-            services.send_to_review(db.session, run, key, form.note.data, current_user.id, clock_now())
+            services.send_to_review(
+                db.session, run, key, form.note.data, current_user.id, clock_now()
+            )
         except services.FairnessRefused as exc:
             form.note.errors.append(str(exc))
         else:
-            flash("Sent to review: the item version is listed for the bank's writers with your note.", "success")
+            flash(
+                "Sent to review: the item version is listed for the bank's writers with your note.",
+                "success",
+            )
             return redirect(url_for("fairness_admin.item", tier=tier, key=key))
     status = 422 if form.errors else 200
-    return render_template("equality/item.html", tier=tier, run=run, entry=entry, form=form,
-                           comparisons=BY_COMPARISON,
-                           notes=services.fairness_notes(db.session, entry["item_version_id"])), status
+    return render_template(
+        "equality/item.html",
+        tier=tier,
+        run=run,
+        entry=entry,
+        form=form,
+        comparisons=BY_COMPARISON,
+        notes=services.fairness_notes(db.session, entry["item_version_id"]),
+    ), status

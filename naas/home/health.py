@@ -4,6 +4,7 @@ configured, the templates). /healthz is kept as an alias of /readyz.
 
 A node that fails any check answers 503 with the failing check named, so a load balancer
 takes it out of rotation instead of sending users to pages that would fail."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,9 @@ def _migrations() -> str | None:
 
 
 def _bank() -> str | None:
-    loaded = db.session.scalar(select(ScenarioVersion.id).where(ScenarioVersion.status == "live").limit(1))
+    loaded = db.session.scalar(
+        select(ScenarioVersion.id).where(ScenarioVersion.status == "live").limit(1)
+    )
     return None if loaded is not None else "no live question bank is loaded: run naas bank load"
 
 
@@ -51,8 +54,13 @@ def _templates() -> str | None:
     return None
 
 
-CHECKS = (("database", _database), ("migrations", _migrations), ("bank", _bank), ("redis", _redis),
-          ("templates", _templates))
+CHECKS = (
+    ("database", _database),
+    ("migrations", _migrations),
+    ("bank", _bank),
+    ("redis", _redis),
+    ("templates", _templates),
+)
 
 
 def readiness() -> tuple[dict[str, Any], int]:
@@ -61,9 +69,15 @@ def readiness() -> tuple[dict[str, Any], int]:
         try:
             problem = check()
         except Exception as exc:  # any failure of a dependency means not ready, whatever its kind
-            problem = f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else 'failed'}"
+            problem = (
+                f"{exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else 'failed'}"
+            )
         if problem is None:
-            results[name] = "ok" if name != "redis" or current_app.config.get("NAAS_REDIS_URL") else "not configured"
+            results[name] = (
+                "ok"
+                if name != "redis" or current_app.config.get("NAAS_REDIS_URL")
+                else "not configured"
+            )
         else:
             current_app.logger.error("readiness: %s: %s", name, problem)
             results[name] = problem

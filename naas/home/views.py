@@ -1,4 +1,5 @@
 """The home page, each role's dashboard, and the health check."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
@@ -23,7 +24,9 @@ def dashboard():
     registry = current_app.extensions.get("naas.dashboard", [])
     panels, seen = [], set()
     for role, template, provider in registry:
-        if current_user.has_role(role) and template not in seen:  # one panel may serve several roles
+        if (
+            current_user.has_role(role) and template not in seen
+        ):  # one panel may serve several roles
             seen.add(template)
             data = provider(current_user)
             if data is None:  # the provider has nothing to show this user
@@ -32,15 +35,19 @@ def dashboard():
             panels.append((" ".join(roles), template, data))
     shown_roles = {r for roles, _, _ in panels for r in roles.split()}
     admin_links = current_app.extensions.get("naas.admin_links", [])
-    return render_template("home/dashboard.html", panels=panels, shown_roles=shown_roles, admin_links=admin_links)
+    return render_template(
+        "home/dashboard.html", panels=panels, shown_roles=shown_roles, admin_links=admin_links
+    )
 
 
 def dashboard_panel(app, role: str, template: str):
     """Register a panel of `role`'s dashboard: `template` rendered with `data` from the provider
     (which may return None to show no panel to this user)."""
+
     def register(provider):
         app.extensions.setdefault("naas.dashboard", []).append((role, template, provider))
         return provider
+
     return register
 
 

@@ -1,4 +1,5 @@
 """Assessors' side: blind double marking, moderation, reviews, reliability; admins' release."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -25,8 +26,10 @@ def init_app(app: Flask) -> None:
     admin_link(app, "marking_admin.controls", "Control scripts")
 
     def _marking_panel(user):
-        return {"open": services.open_marks(db.session, user),
-                "counts": services.queue_counts(db.session, user, clock_now())}
+        return {
+            "open": services.open_marks(db.session, user),
+            "counts": services.queue_counts(db.session, user, clock_now()),
+        }
 
     dashboard_panel(app, "assessor", "marking/panel.html")(_marking_panel)
     dashboard_panel(app, "moderator", "marking/panel.html")(_marking_panel)

@@ -4,6 +4,7 @@ Every mark, moderation decision, release and review leaves an audit record. Allo
 a compare-and-set on the script's holder plus a unique slot per script, so two assessors
 racing for work can never be given the same marking of the same script.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,13 +27,27 @@ from naas.bank_store import scenario_from_version
 from naas.engine.items.free_text import FreeText
 from naas.engine.psychometrics import Agreement, Deviation, agreement, deviation, kappa_by_scale
 from naas.models import (
-    ControlScript, Endorsement, FormItem, ItemVersion, Mark, Organisation, Response, Result, ReviewRequest,
-    ScenarioVersion, Script, Sitting, TierSetting, User,
+    ControlScript,
+    Endorsement,
+    FormItem,
+    ItemVersion,
+    Mark,
+    Organisation,
+    Response,
+    Result,
+    ReviewRequest,
+    ScenarioVersion,
+    Script,
+    Sitting,
+    TierSetting,
+    User,
 )
 from naas.models.marking import SLOTS
 
 HOLD = timedelta(hours=4)  # an allocation not submitted by then goes back to the queue
-CONTROL_RATE = 0.2  # the chance that a script an assessor takes is a control, where one is left for them
+CONTROL_RATE = (
+    0.2  # the chance that a script an assessor takes is a control, where one is left for them
+)
 MIN_SCRIPTS_FOR_FLAG = 5
 KAPPA_FLOOR = 0.6
 
@@ -48,29 +63,63 @@ def settings_for(session: Session, tier: str) -> TierSetting:
     """The tier's settings, or the defaults (not stored: reading never writes)."""
     setting = session.get(TierSetting, tier)
     if setting is None:
-        setting = TierSetting(tier=tier, tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(1))
+        setting = TierSetting(
+            tier=tier, tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(1)
+        )
     return setting
 
 
-def update_settings(session: Session, tier: str, tolerance: Decimal, review_window_days: int,
-                    drift_threshold: Decimal, actor_id: int, now: datetime) -> TierSetting:
+def update_settings(
+    session: Session,
+    tier: str,
+    tolerance: Decimal,
+    review_window_days: int,
+    drift_threshold: Decimal,
+    actor_id: int,
+    now: datetime,
+) -> TierSetting:
     if tolerance < 0 or drift_threshold < 0 or review_window_days < 0:
         raise MarkingRefused("Settings cannot be negative.")
     setting = settings_for(session, tier)
     if setting not in session:
         session.add(setting)
-    before = {"tolerance": str(setting.tolerance), "review_window_days": setting.review_window_days,
-              "drift_threshold": str(setting.drift_threshold)}
-    setting.tolerance, setting.review_window_days, setting.drift_threshold = tolerance, review_window_days, drift_threshold
-    audit.record(session, action="marking.settings", subject_type="tier", subject_id=tier, actor_id=actor_id, now=now,
-                 data={"before": before, "after": {"tolerance": str(tolerance), "review_window_days": review_window_days,
-                                                   "drift_threshold": str(drift_threshold)}})
+    before = {
+        "tolerance": str(setting.tolerance),
+        "review_window_days": setting.review_window_days,
+        "drift_threshold": str(setting.drift_threshold),
+    }
+    setting.tolerance, setting.review_window_days, setting.drift_threshold = (
+        tolerance,
+        review_window_days,
+        drift_threshold,
+    )
+    audit.record(
+        session,
+        action="marking.settings",
+        subject_type="tier",
+        subject_id=tier,
+        actor_id=actor_id,
+        now=now,
+        data={
+            "before": before,
+            "after": {
+                "tolerance": str(tolerance),
+                "review_window_days": review_window_days,
+                "drift_threshold": str(drift_threshold),
+            },
+        },
+    )
     return setting
 
 
 # -- queueing --------------------------------------------------------------------------------
-def queue_written_answers(session: Session, sitting: Sitting, loaded_form: Any, responses: dict[int, Response],
-                          now: datetime) -> list[Script]:
+def queue_written_answers(
+    session: Session,
+    sitting: Sitting,
+    loaded_form: Any,
+    responses: dict[int, Response],
+    now: datetime,
+) -> list[Script]:
     """At submission: each answered written item becomes a script to be marked twice."""
     endorsement = session.get(Endorsement, sitting.endorsement_id)
     scripts = []
@@ -80,11 +129,18 @@ def queue_written_answers(session: Session, sitting: Sitting, loaded_form: Any, 
         response = responses[entry.form_item.id]
         if not entry.item.is_complete(response.answer):
             continue  # an unanswered written item scores 0 and needs no marker
-        script = Script(reference=_reference(), kind="candidate", tier=sitting.tier,
-                        item_version_id=entry.form_item.item_version_id, response_id=response.id,
-                        sitting_id=sitting.id, candidate_id=sitting.candidate_id,
-                        organisation_id=endorsement.organisation_id if endorsement else None,
-                        status="marking", queued_at=now)
+        script = Script(
+            reference=_reference(),
+            kind="candidate",
+            tier=sitting.tier,
+            item_version_id=entry.form_item.item_version_id,
+            response_id=response.id,
+            sitting_id=sitting.id,
+            candidate_id=sitting.candidate_id,
+            organisation_id=endorsement.organisation_id if endorsement else None,
+            status="marking",
+            queued_at=now,
+        )
         session.add(script)
         scripts.append(script)
     session.flush()
@@ -95,8 +151,14 @@ def _reference() -> str:
     return "S-" + secrets.token_hex(5).upper()
 
 
-def add_control(session: Session, item_version: ItemVersion, text: str, agreed_marks: list[int], actor_id: int,
-                now: datetime) -> ControlScript:
+def add_control(
+    session: Session,
+    item_version: ItemVersion,
+    text: str,
+    agreed_marks: list[int],
+    actor_id: int,
+    now: datetime,
+) -> ControlScript:
     """Seed a control script: a written answer with an agreed mark, marked by every assessor.
 
     Each assessor is given it as a script of their own, with its own reference, when it comes."""
@@ -109,12 +171,25 @@ def add_control(session: Session, item_version: ItemVersion, text: str, agreed_m
         total = item.score_marks(agreed_marks)
     except ValueError as exc:
         raise MarkingRefused(f"The agreed marks do not fit the rubric: {exc}") from None
-    control = ControlScript(item_version_id=item_version.id, text=text.strip(), agreed_marks=agreed_marks,
-                            agreed_total=total, created_by=actor_id, created_at=now)
+    control = ControlScript(
+        item_version_id=item_version.id,
+        text=text.strip(),
+        agreed_marks=agreed_marks,
+        agreed_total=total,
+        created_by=actor_id,
+        created_at=now,
+    )
     session.add(control)
     session.flush()
-    audit.record(session, action="marking.control_added", subject_type="control_script", subject_id=control.id,
-                 actor_id=actor_id, now=now, data={"item": item_version.item_id, "agreed_total": str(total)})
+    audit.record(
+        session,
+        action="marking.control_added",
+        subject_type="control_script",
+        subject_id=control.id,
+        actor_id=actor_id,
+        now=now,
+        data={"item": item_version.item_id, "agreed_total": str(total)},
+    )
     session.flush()
     return control
 
@@ -122,7 +197,9 @@ def add_control(session: Session, item_version: ItemVersion, text: str, agreed_m
 # -- what a marker sees ----------------------------------------------------------------------
 def item_of(session: Session, item_version: ItemVersion) -> FreeText:
     scenario = scenario_from_version(session.get(ScenarioVersion, item_version.scenario_version_id))
-    return next(i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id)
+    return next(
+        i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id
+    )
 
 
 @dataclass(frozen=True)
@@ -139,7 +216,9 @@ class ScriptView:
 def script_view(session: Session, script: Script) -> ScriptView:
     item_version = session.get(ItemVersion, script.item_version_id)
     scenario = scenario_from_version(session.get(ScenarioVersion, item_version.scenario_version_id))
-    item = next(i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id)
+    item = next(
+        i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id
+    )
     if script.kind == "control":
         text = session.get(ControlScript, script.control_id).text
     else:
@@ -152,22 +231,37 @@ def _conflict_free(assessor: User):
     """Scripts this assessor may mark: not their own, not from their own organisation."""
     conditions = [or_(Script.candidate_id.is_(None), Script.candidate_id != assessor.id)]
     if assessor.organisation_id is not None:
-        conditions.append(or_(Script.organisation_id.is_(None), Script.organisation_id != assessor.organisation_id))
+        conditions.append(
+            or_(
+                Script.organisation_id.is_(None), Script.organisation_id != assessor.organisation_id
+            )
+        )
     return and_(*conditions)
 
 
 def _not_marked_by(assessor: User):
-    return ~exists().where(Mark.script_id == Script.id, Mark.assessor_id == assessor.id, Mark.status != "lapsed")
+    return ~exists().where(
+        Mark.script_id == Script.id, Mark.assessor_id == assessor.id, Mark.status != "lapsed"
+    )
 
 
 def open_marks(session: Session, assessor: User) -> list[Mark]:
-    return list(session.scalars(select(Mark).where(Mark.assessor_id == assessor.id,
-                                                   Mark.status.in_(("allocated", "draft"))).order_by(Mark.id)))
+    return list(
+        session.scalars(
+            select(Mark)
+            .where(Mark.assessor_id == assessor.id, Mark.status.in_(("allocated", "draft")))
+            .order_by(Mark.id)
+        )
+    )
 
 
 def _hold_ran_out(session: Session, mark: Mark, now: datetime) -> bool:
     script = session.get(Script, mark.script_id)
-    return script.held_by != mark.assessor_id or script.held_since is None or script.held_since < now - HOLD
+    return (
+        script.held_by != mark.assessor_id
+        or script.held_since is None
+        or script.held_since < now - HOLD
+    )
 
 
 def _lapse(session: Session, mark: Mark, now: datetime) -> None:
@@ -176,9 +270,20 @@ def _lapse(session: Session, mark: Mark, now: datetime) -> None:
     mark.status, mark.slot = "lapsed", None
     if script.held_by == mark.assessor_id:
         script.held_by, script.held_since = None, None
-    audit.record(session, action="marking.lapse", subject_type="script", subject_id=script.reference, actor_id=None,
-                 now=now, data={"mark_id": mark.id, "assessor_id": mark.assessor_id, "purpose": mark.purpose,
-                                "allocated_at": mark.allocated_at.isoformat()})
+    audit.record(
+        session,
+        action="marking.lapse",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=None,
+        now=now,
+        data={
+            "mark_id": mark.id,
+            "assessor_id": mark.assessor_id,
+            "purpose": mark.purpose,
+            "allocated_at": mark.allocated_at.isoformat(),
+        },
+    )
     session.flush()
 
 
@@ -194,8 +299,14 @@ def current_hold(session: Session, assessor: User, now: datetime) -> Mark | None
     return None
 
 
-def take_next(session: Session, assessor: User, now: datetime, purpose: str = "marking", rng: Random | None = None,
-              control_rate: float = CONTROL_RATE) -> Mark | None:
+def take_next(
+    session: Session,
+    assessor: User,
+    now: datetime,
+    purpose: str = "marking",
+    rng: Random | None = None,
+    control_rate: float = CONTROL_RATE,
+) -> Mark | None:
     """Give the assessor the next script they may mark (purpose 'marking'), moderate
     ('moderation') or review ('review'), oldest first; None when there is none. An assessor
     who still holds an unfinished script is given that one back instead.
@@ -217,9 +328,18 @@ def take_next(session: Session, assessor: User, now: datetime, purpose: str = "m
         if control is not None:
             return control
     status = {"marking": "marking", "moderation": "moderation", "review": "review"}[purpose]
-    query = (select(Script.id).where(Script.kind == "candidate", Script.status == status, _free(now),
-                                     _conflict_free(assessor), _not_marked_by(assessor))
-             .order_by(Script.queued_at, Script.id).limit(25))
+    query = (
+        select(Script.id)
+        .where(
+            Script.kind == "candidate",
+            Script.status == status,
+            _free(now),
+            _conflict_free(assessor),
+            _not_marked_by(assessor),
+        )
+        .order_by(Script.queued_at, Script.id)
+        .limit(25)
+    )
     for script_id in session.scalars(query).all():
         mark = _claim(session, script_id, assessor, now, status)
         if mark is not None:
@@ -233,34 +353,57 @@ def _free(now: datetime):
     return or_(Script.held_by.is_(None), Script.held_since < now - HOLD)
 
 
-def _claim(session: Session, script_id: int, assessor: User, now: datetime, status: str) -> Mark | None:
+def _claim(
+    session: Session, script_id: int, assessor: User, now: datetime, status: str
+) -> Mark | None:
     """Hold the script if it is still free and still waiting for `status`, then fill its slot."""
     # The status is checked again here, in the compare-and-set: between the query that found the
     # script and this claim, a second mark may have sent it to moderation.
     taken = session.execute(
-        update(Script).where(Script.id == script_id, Script.kind == "candidate", Script.status == status, _free(now))
-        .values(held_by=assessor.id, held_since=now)).rowcount
+        update(Script)
+        .where(
+            Script.id == script_id, Script.kind == "candidate", Script.status == status, _free(now)
+        )
+        .values(held_by=assessor.id, held_since=now)
+    ).rowcount
     if taken != 1:
         return None  # another assessor got there first, or the script has moved on
     script = session.get(Script, script_id)
     session.refresh(script)
-    for stale in session.scalars(select(Mark).where(Mark.script_id == script_id,
-                                                    Mark.status.in_(("allocated", "draft")))).all():
+    for stale in session.scalars(
+        select(Mark).where(Mark.script_id == script_id, Mark.status.in_(("allocated", "draft")))
+    ).all():
         _lapse(session, stale, now)  # its hold ran out: the work goes to someone else
     purpose = _purpose_for(session, script)
-    mark = Mark(script_id=script_id, assessor_id=assessor.id, purpose=purpose, slot=SLOTS[purpose],
-                status="allocated", allocated_at=now)
+    mark = Mark(
+        script_id=script_id,
+        assessor_id=assessor.id,
+        purpose=purpose,
+        slot=SLOTS[purpose],
+        status="allocated",
+        allocated_at=now,
+    )
     try:
         with session.begin_nested():
             session.add(mark)
     except IntegrityError:
         # the slot went to someone else: let go of the script rather than block it for hours
-        session.execute(update(Script).where(Script.id == script_id, Script.held_by == assessor.id)
-                        .values(held_by=None, held_since=None))
+        session.execute(
+            update(Script)
+            .where(Script.id == script_id, Script.held_by == assessor.id)
+            .values(held_by=None, held_since=None)
+        )
         session.refresh(script)
         return None
-    audit.record(session, action="marking.allocate", subject_type="script", subject_id=script.reference,
-                 actor_id=assessor.id, now=now, data={"purpose": purpose})
+    audit.record(
+        session,
+        action="marking.allocate",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=assessor.id,
+        now=now,
+        data={"purpose": purpose},
+    )
     return mark
 
 
@@ -269,16 +412,25 @@ def _purpose_for(session: Session, script: Script) -> str:
         return "moderation"
     if script.status == "review":
         return "review"
-    submitted = session.scalar(select(func.count()).select_from(Mark).where(
-        Mark.script_id == script.id, Mark.status == "submitted", Mark.purpose == "first"))
+    submitted = session.scalar(
+        select(func.count())
+        .select_from(Mark)
+        .where(Mark.script_id == script.id, Mark.status == "submitted", Mark.purpose == "first")
+    )
     return "second" if submitted else "first"
 
 
 def _controls_left(assessor: User):
     """Active control scripts this assessor has not marked (a lapsed marking does not count)."""
-    return select(ControlScript).where(ControlScript.active.is_(True), ~exists().where(
-        Script.control_id == ControlScript.id, Mark.script_id == Script.id, Mark.assessor_id == assessor.id,
-        Mark.status != "lapsed"))
+    return select(ControlScript).where(
+        ControlScript.active.is_(True),
+        ~exists().where(
+            Script.control_id == ControlScript.id,
+            Mark.script_id == Script.id,
+            Mark.assessor_id == assessor.id,
+            Mark.status != "lapsed",
+        ),
+    )
 
 
 def _take_control(session: Session, assessor: User, now: datetime) -> Mark | None:
@@ -287,15 +439,37 @@ def _take_control(session: Session, assessor: User, now: datetime) -> Mark | Non
         return None
     item_version = session.get(ItemVersion, control.item_version_id)
     # a script of this assessor's own: a reference shared by every assessor would give a control away
-    script = Script(reference=_reference(), kind="control", tier=item_version.tier, item_version_id=item_version.id,
-                    control_id=control.id, status="marking", queued_at=now, held_by=assessor.id, held_since=now)
+    script = Script(
+        reference=_reference(),
+        kind="control",
+        tier=item_version.tier,
+        item_version_id=item_version.id,
+        control_id=control.id,
+        status="marking",
+        queued_at=now,
+        held_by=assessor.id,
+        held_since=now,
+    )
     session.add(script)
     session.flush()
-    mark = Mark(script_id=script.id, assessor_id=assessor.id, purpose="control", slot=None, status="allocated",
-                allocated_at=now)
+    mark = Mark(
+        script_id=script.id,
+        assessor_id=assessor.id,
+        purpose="control",
+        slot=None,
+        status="allocated",
+        allocated_at=now,
+    )
     session.add(mark)
-    audit.record(session, action="marking.allocate", subject_type="script", subject_id=script.reference,
-                 actor_id=assessor.id, now=now, data={"purpose": "control"})
+    audit.record(
+        session,
+        action="marking.allocate",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=assessor.id,
+        now=now,
+        data={"purpose": "control"},
+    )
     session.flush()
     return mark
 
@@ -309,30 +483,44 @@ def check_criterion_marks(item: FreeText, raw: list[Any]) -> list[int]:
         except (TypeError, ValueError):
             raise MarkingRefused(f"Give a mark for '{criterion.criterion}'.") from None
         if not 0 <= mark <= criterion.marks:
-            raise MarkingRefused(f"'{criterion.criterion}' takes 0 to {criterion.marks} marks, not {mark}.")
+            raise MarkingRefused(
+                f"'{criterion.criterion}' takes 0 to {criterion.marks} marks, not {mark}."
+            )
         marks.append(mark)
     if len(marks) != len(item.rubric):
         raise MarkingRefused("Give a mark for every criterion.")
     return marks
 
 
-def record_mark(session: Session, mark: Mark, assessor: User, raw_marks: list[Any], comment: str, submit: bool,
-                now: datetime) -> Mark:
+def record_mark(
+    session: Session,
+    mark: Mark,
+    assessor: User,
+    raw_marks: list[Any],
+    comment: str,
+    submit: bool,
+    now: datetime,
+) -> Mark:
     """Save a draft, or submit: a submitted mark is final and moves the script on."""
     if mark.assessor_id != assessor.id:
         raise MarkingRefused("This marking is not yours.")
     if mark.status not in ("allocated", "draft"):
-        raise MarkingRefused("This marking has already been submitted or has been passed to someone else.")
+        raise MarkingRefused(
+            "This marking has already been submitted or has been passed to someone else."
+        )
     script = session.get(Script, mark.script_id)
     item = item_of(session, session.get(ItemVersion, script.item_version_id))
     comment = (comment or "").strip()
     if submit:
         marks = check_criterion_marks(item, raw_marks)
         if not comment:
-            raise MarkingRefused("Add a comment that explains your marks." if mark.purpose != "moderation"
-                                 else "Give the reason for the final mark.")
+            raise MarkingRefused(
+                "Add a comment that explains your marks."
+                if mark.purpose != "moderation"
+                else "Give the reason for the final mark."
+            )
     else:
-        marks = [int(v) if str(v).isdigit() else None for v in raw_marks][:len(item.rubric)]
+        marks = [int(v) if str(v).isdigit() else None for v in raw_marks][: len(item.rubric)]
     mark.criterion_marks = marks
     mark.comment = comment
     if not submit:
@@ -340,14 +528,27 @@ def record_mark(session: Session, mark: Mark, assessor: User, raw_marks: list[An
         session.flush()
         return mark
     if script.kind == "candidate" and script.held_by != assessor.id:
-        raise MarkingRefused("Your hold on this script ran out and it was passed to another assessor.")
+        raise MarkingRefused(
+            "Your hold on this script ran out and it was passed to another assessor."
+        )
     mark.total = Fraction(sum(marks))
     mark.status = "submitted"
     mark.submitted_at = now
     script.held_by, script.held_since = None, None
-    audit.record(session, action=f"marking.{mark.purpose}", subject_type="script", subject_id=script.reference,
-                 actor_id=assessor.id, now=now,
-                 data={"mark_id": mark.id, "criterion_marks": marks, "total": str(mark.total), "comment": comment})
+    audit.record(
+        session,
+        action=f"marking.{mark.purpose}",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=assessor.id,
+        now=now,
+        data={
+            "mark_id": mark.id,
+            "criterion_marks": marks,
+            "total": str(mark.total),
+            "comment": comment,
+        },
+    )
     _advance(session, script, mark, now)
     session.flush()
     return mark
@@ -357,14 +558,24 @@ def _advance(session: Session, script: Script, mark: Mark, now: datetime) -> Non
     if script.kind == "control":
         return
     if mark.purpose == "second":
-        first = session.scalar(select(Mark).where(Mark.script_id == script.id, Mark.purpose == "first",
-                                                  Mark.status == "submitted"))
+        first = session.scalar(
+            select(Mark).where(
+                Mark.script_id == script.id, Mark.purpose == "first", Mark.status == "submitted"
+            )
+        )
         tolerance = Fraction(str(settings_for(session, script.tier).tolerance))
         difference = abs(first.total - mark.total)
         if difference > tolerance:
             script.status = "moderation"
-            audit.record(session, action="marking.to_moderation", subject_type="script", subject_id=script.reference,
-                         actor_id=None, now=now, data={"difference": str(difference), "tolerance": str(tolerance)})
+            audit.record(
+                session,
+                action="marking.to_moderation",
+                subject_type="script",
+                subject_id=script.reference,
+                actor_id=None,
+                now=now,
+                data={"difference": str(difference), "tolerance": str(tolerance)},
+            )
         else:
             _finalise(session, script, (first.total + mark.total) / 2, "agreed", now)
     elif mark.purpose == "moderation":
@@ -373,10 +584,24 @@ def _advance(session: Session, script: Script, mark: Mark, now: datetime) -> Non
         _complete_review(session, script, mark, now)
 
 
-def _finalise(session: Session, script: Script, final: Fraction, source: str, now: datetime) -> None:
-    script.status, script.final_mark, script.final_source, script.finalised_at = "final", final, source, now
-    audit.record(session, action="marking.final", subject_type="script", subject_id=script.reference, actor_id=None,
-                 now=now, data={"final_mark": str(final), "source": source})
+def _finalise(
+    session: Session, script: Script, final: Fraction, source: str, now: datetime
+) -> None:
+    script.status, script.final_mark, script.final_source, script.finalised_at = (
+        "final",
+        final,
+        source,
+        now,
+    )
+    audit.record(
+        session,
+        action="marking.final",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=None,
+        now=now,
+        data={"final_mark": str(final), "source": source},
+    )
     session.flush()
     refresh_result(session, session.get(Sitting, script.sitting_id), now)
 
@@ -384,8 +609,10 @@ def _finalise(session: Session, script: Script, final: Fraction, source: str, no
 def final_marks(session: Session, sitting: Sitting) -> dict[int, Fraction]:
     """The sitting's finally marked written answers: form item id -> agreed mark."""
     scripts = session.scalars(select(Script).where(Script.sitting_id == sitting.id)).all()
-    response_items = {r.id: r.form_item_id for r in session.scalars(
-        select(Response).where(Response.sitting_id == sitting.id))}
+    response_items = {
+        r.id: r.form_item_id
+        for r in session.scalars(select(Response).where(Response.sitting_id == sitting.id))
+    }
     return {response_items[s.response_id]: s.final_mark for s in scripts if s.status == "final"}
 
 
@@ -397,8 +624,12 @@ def refresh_result(session: Session, sitting: Sitting, now: datetime) -> Result:
     loaded = sitting_services.load_form(session, sitting.form)
     # a released result keeps the standard it was released under unless an admin applies a newer one
     standards = sitting_services.form_standards(session, loaded, result.released_at)
-    outcome = sitting_services.score(loaded, sitting_services.responses_of(session, sitting),
-                                     final_marks(session, sitting), standards)
+    outcome = sitting_services.score(
+        loaded,
+        sitting_services.responses_of(session, sitting),
+        final_marks(session, sitting),
+        standards,
+    )
     result.total = outcome.total
     result.max_marks = outcome.max_marks
     result.area_scores = sitting_services.area_scores_json(outcome)
@@ -422,15 +653,28 @@ class ReleaseState:
 
 
 def release_state(session: Session, tier: str) -> ReleaseState:
-    unreleased = (select(Result.sitting_id).join(Sitting, Sitting.id == Result.sitting_id)
-                  .where(Sitting.tier == tier, Result.released_at.is_(None)))
+    unreleased = (
+        select(Result.sitting_id)
+        .join(Sitting, Sitting.id == Result.sitting_id)
+        .where(Sitting.tier == tier, Result.released_at.is_(None))
+    )
     sittings = session.scalar(select(func.count()).select_from(unreleased.subquery()))
-    remaining = session.scalar(select(func.count()).select_from(Script).where(
-        Script.sitting_id.in_(unreleased), Script.status != "final"))
-    moderation = session.scalar(select(func.count()).select_from(Script).where(
-        Script.sitting_id.in_(unreleased), Script.status == "moderation"))
-    ready = session.scalar(select(func.count()).select_from(Result).join(Sitting, Sitting.id == Result.sitting_id)
-                           .where(Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final"))
+    remaining = session.scalar(
+        select(func.count())
+        .select_from(Script)
+        .where(Script.sitting_id.in_(unreleased), Script.status != "final")
+    )
+    moderation = session.scalar(
+        select(func.count())
+        .select_from(Script)
+        .where(Script.sitting_id.in_(unreleased), Script.status == "moderation")
+    )
+    ready = session.scalar(
+        select(func.count())
+        .select_from(Result)
+        .join(Sitting, Sitting.id == Result.sitting_id)
+        .where(Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final")
+    )
     return ReleaseState(tier, sittings, remaining, moderation, ready)
 
 
@@ -438,15 +682,30 @@ def release(session: Session, tier: str, actor_id: int | None, now: datetime) ->
     """Make every result of the tier visible to its candidate, once every script is final."""
     state = release_state(session, tier)
     if state.scripts_remaining:
-        raise MarkingRefused(f"{state.scripts_remaining} script(s) of {tier} sittings are not finally marked yet "
-                             f"({state.in_moderation} in moderation): nothing was released.")
-    results = session.scalars(select(Result).join(Sitting, Sitting.id == Result.sitting_id).where(
-        Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final")).all()
+        raise MarkingRefused(
+            f"{state.scripts_remaining} script(s) of {tier} sittings are not finally marked yet "
+            f"({state.in_moderation} in moderation): nothing was released."
+        )
+    results = session.scalars(
+        select(Result)
+        .join(Sitting, Sitting.id == Result.sitting_id)
+        .where(Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final")
+    ).all()
     for result in results:
         result.released_at, result.released_by = now, actor_id
-        audit.record(session, action="result.release", subject_type="result", subject_id=result.id,
-                     actor_id=actor_id, now=now, data={"passed": result.passed, "total": str(result.total),
-                                                       "max_marks": result.max_marks})
+        audit.record(
+            session,
+            action="result.release",
+            subject_type="result",
+            subject_id=result.id,
+            actor_id=actor_id,
+            now=now,
+            data={
+                "passed": result.passed,
+                "total": str(result.total),
+                "max_marks": result.max_marks,
+            },
+        )
         if result.passed:
             _issue_certificate(session, result, now)
     session.flush()
@@ -463,7 +722,9 @@ def _issue_certificate(session: Session, result: Result, now: datetime) -> None:
 
 # -- reviews -------------------------------------------------------------------------------------
 def reviewable_scripts(session: Session, sitting: Sitting) -> list[Script]:
-    return list(session.scalars(select(Script).where(Script.sitting_id == sitting.id).order_by(Script.id)))
+    return list(
+        session.scalars(select(Script).where(Script.sitting_id == sitting.id).order_by(Script.id))
+    )
 
 
 ALREADY_ASKED = "You have already asked for a review of this answer."
@@ -475,7 +736,9 @@ def released_result(session: Session, script: Script) -> Result | None:
     return result if result is not None and result.released_at is not None else None
 
 
-def request_review(session: Session, candidate: User, script: Script, reason: str, now: datetime) -> ReviewRequest:
+def request_review(
+    session: Session, candidate: User, script: Script, reason: str, now: datetime
+) -> ReviewRequest:
     if script.candidate_id != candidate.id:
         raise MarkingRefused("There is no such answer.")
     result = released_result(session, script)
@@ -483,13 +746,23 @@ def request_review(session: Session, candidate: User, script: Script, reason: st
         raise MarkingRefused("You can ask for a review once your result is released.")
     window = settings_for(session, script.tier).review_window_days
     if now > result.released_at + timedelta(days=window):
-        raise MarkingRefused(f"Reviews can be asked for within {window} days of the release of results.")
+        raise MarkingRefused(
+            f"Reviews can be asked for within {window} days of the release of results."
+        )
     if review_of(session, script) is not None:
         raise MarkingRefused(ALREADY_ASKED)
     if len(reason.strip()) < 20:
-        raise MarkingRefused("Give your reason for the review in a sentence or two (at least 20 characters).")
-    request = ReviewRequest(script_id=script.id, candidate_id=candidate.id, reason=reason.strip(), requested_at=now,
-                            status="open", mark_before=script.final_mark)
+        raise MarkingRefused(
+            "Give your reason for the review in a sentence or two (at least 20 characters)."
+        )
+    request = ReviewRequest(
+        script_id=script.id,
+        candidate_id=candidate.id,
+        reason=reason.strip(),
+        requested_at=now,
+        status="open",
+        mark_before=script.final_mark,
+    )
     try:
         # a double submit can pass the check above twice: the unique script_id settles it
         with session.begin_nested():
@@ -498,8 +771,15 @@ def request_review(session: Session, candidate: User, script: Script, reason: st
         raise MarkingRefused(ALREADY_ASKED) from None
     script.status = "review"
     script.queued_at = now
-    audit.record(session, action="review.request", subject_type="script", subject_id=script.reference,
-                 actor_id=candidate.id, now=now, data={"reason": reason.strip()})
+    audit.record(
+        session,
+        action="review.request",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=candidate.id,
+        now=now,
+        data={"reason": reason.strip()},
+    )
     session.flush()
     return request
 
@@ -508,22 +788,46 @@ def _complete_review(session: Session, script: Script, mark: Mark, now: datetime
     request = session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id))
     result = session.scalar(select(Result).where(Result.sitting_id == script.sitting_id))
     passed_before = result.passed
-    script.status, script.final_mark, script.final_source, script.finalised_at = "final", mark.total, "reviewed", now
+    script.status, script.final_mark, script.final_source, script.finalised_at = (
+        "final",
+        mark.total,
+        "reviewed",
+        now,
+    )
     session.flush()
     refresh_result(session, session.get(Sitting, script.sitting_id), now)
     request.status, request.completed_at, request.mark_after = "completed", now, mark.total
     request.outcome_changed = result.passed != passed_before
-    audit.record(session, action="review.complete", subject_type="script", subject_id=script.reference,
-                 actor_id=mark.assessor_id, now=now,
-                 data={"mark_before": str(request.mark_before), "mark_after": str(mark.total),
-                       "passed_before": passed_before, "passed_after": result.passed})
+    audit.record(
+        session,
+        action="review.complete",
+        subject_type="script",
+        subject_id=script.reference,
+        actor_id=mark.assessor_id,
+        now=now,
+        data={
+            "mark_before": str(request.mark_before),
+            "mark_after": str(mark.total),
+            "passed_before": passed_before,
+            "passed_after": result.passed,
+        },
+    )
     if request.outcome_changed:
         _outcome_changed(session, result, passed_before, now)
 
 
-def _outcome_changed(session: Session, result: Result, passed_before: bool | None, now: datetime) -> None:
-    audit.record(session, action="result.changed_on_review", subject_type="result", subject_id=result.id,
-                 actor_id=None, now=now, data={"passed_before": passed_before, "passed_after": result.passed})
+def _outcome_changed(
+    session: Session, result: Result, passed_before: bool | None, now: datetime
+) -> None:
+    audit.record(
+        session,
+        action="result.changed_on_review",
+        subject_type="result",
+        subject_id=result.id,
+        actor_id=None,
+        now=now,
+        data={"passed_before": passed_before, "passed_after": result.passed},
+    )
     if result.passed:
         _issue_certificate(session, result, now)
         return
@@ -564,7 +868,9 @@ class ReliabilityRules:
     """How control figures are judged and shown (set from the app's NAAS_MARKING_* config)."""
 
     drift_window: int = 10  # the flag looks at the assessor's last this-many controls of each tier
-    control_block: int = 5  # an assessor sees their control figures only over whole blocks of this many
+    control_block: int = (
+        5  # an assessor sees their control figures only over whole blocks of this many
+    )
     control_delay: timedelta = timedelta(days=7)  # ...each control marked at least this long ago
 
 
@@ -598,8 +904,9 @@ class Reliability:
     flag_reasons: list[str]
 
 
-def reliability(session: Session, assessor: User, now: datetime, rules: ReliabilityRules = ReliabilityRules()
-                ) -> Reliability:
+def reliability(
+    session: Session, assessor: User, now: datetime, rules: ReliabilityRules = ReliabilityRules()
+) -> Reliability:
     """An assessor's agreement with other markers and with control scripts' agreed marks.
 
     Admins see every figure. The assessor's own page shows control figures only as
@@ -608,72 +915,131 @@ def reliability(session: Session, assessor: User, now: datetime, rules: Reliabil
     other = aliased(Mark)
     pairs = session.execute(
         select(Mark.total, other.total, Mark.submitted_at, ItemVersion.marks)
-        .join(other, and_(other.script_id == Mark.script_id, other.id != Mark.id,
-                          other.purpose.in_(("first", "second")), other.status == "submitted"))
+        .join(
+            other,
+            and_(
+                other.script_id == Mark.script_id,
+                other.id != Mark.id,
+                other.purpose.in_(("first", "second")),
+                other.status == "submitted",
+            ),
+        )
         .join(Script, Script.id == Mark.script_id)
         .join(ItemVersion, ItemVersion.id == Script.item_version_id)
-        .where(Mark.assessor_id == assessor.id, Mark.purpose.in_(("first", "second")), Mark.status == "submitted")
+        .where(
+            Mark.assessor_id == assessor.id,
+            Mark.purpose.in_(("first", "second")),
+            Mark.status == "submitted",
+        )
         .order_by(Mark.submitted_at, Mark.id)
     ).all()
-    submitted = session.scalars(select(Mark.submitted_at).where(
-        Mark.assessor_id == assessor.id, Mark.status == "submitted")).all()
+    submitted = session.scalars(
+        select(Mark.submitted_at).where(Mark.assessor_id == assessor.id, Mark.status == "submitted")
+    ).all()
     controls = session.execute(
         select(Mark.total, ControlScript.agreed_total, Mark.submitted_at, Script.tier)
-        .join(Script, Script.id == Mark.script_id).join(ControlScript, ControlScript.id == Script.control_id)
-        .where(Mark.assessor_id == assessor.id, Mark.purpose == "control", Mark.status == "submitted")
-        .order_by(Mark.submitted_at, Mark.id)).all()
+        .join(Script, Script.id == Mark.script_id)
+        .join(ControlScript, ControlScript.id == Script.control_id)
+        .where(
+            Mark.assessor_id == assessor.id, Mark.purpose == "control", Mark.status == "submitted"
+        )
+        .order_by(Mark.submitted_at, Mark.id)
+    ).all()
 
     def control_deviation(rows) -> Deviation:
         return deviation([r[0] for r in rows], [r[1] for r in rows])
 
     def paired(rows) -> tuple[Agreement, float | None]:
-        return (agreement([r[0] for r in rows], [r[1] for r in rows]),
-                kappa_by_scale((int(r[0]), int(r[1]), r[3]) for r in rows))
+        return (
+            agreement([r[0] for r in rows], [r[1] for r in rows]),
+            kappa_by_scale((int(r[0]), int(r[1]), r[3]) for r in rows),
+        )
 
     overall, kappa = paired(pairs)
-    months: dict[str, dict[str, list]] = defaultdict(lambda: {"marked": [], "pairs": [], "controls": []})
+    months: dict[str, dict[str, list]] = defaultdict(
+        lambda: {"marked": [], "pairs": [], "controls": []}
+    )
     for at in submitted:
         months[at.strftime("%Y-%m")]["marked"].append(at)
     for row in pairs:
         months[row[2].strftime("%Y-%m")]["pairs"].append(row)
     for row in controls:
         months[row[2].strftime("%Y-%m")]["controls"].append(row)
-    by_month = [MonthFigures(month, len(v["marked"]), *paired(v["pairs"]), control_deviation(v["controls"]))
-                for month, v in sorted(months.items())]
+    by_month = [
+        MonthFigures(month, len(v["marked"]), *paired(v["pairs"]), control_deviation(v["controls"]))
+        for month, v in sorted(months.items())
+    ]
 
     by_tier: dict[str, list] = defaultdict(list)
     for row in controls:
         by_tier[row[3]].append(row)
-    recent = {tier: control_deviation(rows[-rules.drift_window:]) for tier, rows in sorted(by_tier.items())}
+    recent = {
+        tier: control_deviation(rows[-rules.drift_window :])
+        for tier, rows in sorted(by_tier.items())
+    }
     reasons = []
     for tier, drift in recent.items():
         threshold = float(settings_for(session, tier).drift_threshold)
         if drift.mean_absolute > threshold:
-            direction = "above" if drift.bias > 0 else "below" if drift.bias < 0 else "either side of"
-            reasons.append(f"{tier} control scripts: over the last {drift.count}, marks lie {drift.mean_absolute:.2f} "
-                           f"from the agreed mark on average (threshold {threshold:.2f}), {direction} it "
-                           f"(bias {drift.bias:+.2f})")
+            direction = (
+                "above" if drift.bias > 0 else "below" if drift.bias < 0 else "either side of"
+            )
+            reasons.append(
+                f"{tier} control scripts: over the last {drift.count}, marks lie {drift.mean_absolute:.2f} "
+                f"from the agreed mark on average (threshold {threshold:.2f}), {direction} it "
+                f"(bias {drift.bias:+.2f})"
+            )
     if kappa is not None and overall.pairs >= MIN_SCRIPTS_FOR_FLAG and kappa < KAPPA_FLOOR:
-        reasons.append(f"agreement with second markers: weighted kappa {kappa:.2f} is below {KAPPA_FLOOR}")
+        reasons.append(
+            f"agreement with second markers: weighted kappa {kappa:.2f} is below {KAPPA_FLOOR}"
+        )
 
     settled = [row for row in controls if row[2] <= now - rules.control_delay]
     size = max(rules.control_block, 1)
-    blocks = [ControlBlock(start + 1, start + size, control_deviation(settled[start:start + size]))
-              for start in range(0, len(settled) - size + 1, size)]
-    return Reliability(assessor, len(submitted), overall, kappa, control_deviation(controls), recent, blocks,
-                       by_month, bool(reasons), reasons)
+    blocks = [
+        ControlBlock(start + 1, start + size, control_deviation(settled[start : start + size]))
+        for start in range(0, len(settled) - size + 1, size)
+    ]
+    return Reliability(
+        assessor,
+        len(submitted),
+        overall,
+        kappa,
+        control_deviation(controls),
+        recent,
+        blocks,
+        by_month,
+        bool(reasons),
+        reasons,
+    )
 
 
 def assessors(session: Session) -> list[User]:
     from naas.models import UserRole
 
-    return list(session.scalars(select(User).join(UserRole).where(UserRole.role.in_(("assessor", "moderator")))
-                                .distinct().order_by(User.name)))
+    return list(
+        session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_(("assessor", "moderator")))
+            .distinct()
+            .order_by(User.name)
+        )
+    )
 
 
 def marks_for_moderation(session: Session, script: Script) -> list[Mark]:
-    return list(session.scalars(select(Mark).where(Mark.script_id == script.id, Mark.purpose.in_(("first", "second")),
-                                                   Mark.status == "submitted").order_by(Mark.slot)))
+    return list(
+        session.scalars(
+            select(Mark)
+            .where(
+                Mark.script_id == script.id,
+                Mark.purpose.in_(("first", "second")),
+                Mark.status == "submitted",
+            )
+            .order_by(Mark.slot)
+        )
+    )
 
 
 def queue_counts(session: Session, assessor: User, now: datetime) -> dict[str, int]:
@@ -682,17 +1048,30 @@ def queue_counts(session: Session, assessor: User, now: datetime) -> dict[str, i
     would give a control away whenever it showed none and a script still came."""
     counts = {}
     for status in ("marking", "moderation", "review"):
-        counts[status] = session.scalar(select(func.count()).select_from(Script).where(
-            Script.kind == "candidate", Script.status == status, _free(now), _conflict_free(assessor),
-            _not_marked_by(assessor)))
-    counts["marking"] += session.scalar(select(func.count()).select_from(_controls_left(assessor).subquery()))
+        counts[status] = session.scalar(
+            select(func.count())
+            .select_from(Script)
+            .where(
+                Script.kind == "candidate",
+                Script.status == status,
+                _free(now),
+                _conflict_free(assessor),
+                _not_marked_by(assessor),
+            )
+        )
+    counts["marking"] += session.scalar(
+        select(func.count()).select_from(_controls_left(assessor).subquery())
+    )
     return counts
 
 
 def scripts_of_sitting_by_item(session: Session, sitting: Sitting) -> dict[int, Script]:
     """The sitting's scripts keyed by form item, for the candidate's result page."""
-    rows = session.execute(select(Script, Response.form_item_id).join(Response, Response.id == Script.response_id)
-                           .where(Script.sitting_id == sitting.id)).all()
+    rows = session.execute(
+        select(Script, Response.form_item_id)
+        .join(Response, Response.id == Script.response_id)
+        .where(Script.sitting_id == sitting.id)
+    ).all()
     return {form_item_id: script for script, form_item_id in rows}
 
 

@@ -20,14 +20,21 @@ from .services import MarkingRefused
 bp = Blueprint("marking", __name__, url_prefix="/marking")
 admin_bp = Blueprint("marking_admin", __name__, url_prefix="/admin/marking")
 
-PURPOSE_ROLES = {"marking": ("assessor", "moderator"), "moderation": ("moderator",), "review": ("moderator",)}
+PURPOSE_ROLES = {
+    "marking": ("assessor", "moderator"),
+    "moderation": ("moderator",),
+    "review": ("moderator",),
+}
 
 
 @bp.route("/")
 @roles_required("assessor", "moderator")
 def queue():
-    return render_template("marking/queue.html", open_marks=services.open_marks(db.session, current_user),
-                           counts=services.queue_counts(db.session, current_user, clock_now()))
+    return render_template(
+        "marking/queue.html",
+        open_marks=services.open_marks(db.session, current_user),
+        counts=services.queue_counts(db.session, current_user, clock_now()),
+    )
 
 
 @bp.route("/next", methods=["POST"])
@@ -39,13 +46,25 @@ def take_next():
     now = clock_now()
     held = services.current_hold(db.session, current_user, now)
     if held is not None:
-        flash(f"Finish script {held.script.reference} first: you hold one script at a time.", "info")
+        flash(
+            f"Finish script {held.script.reference} first: you hold one script at a time.", "info"
+        )
         return redirect(url_for("marking.mark", mark_id=held.id))
-    mark = services.take_next(db.session, current_user, now, purpose, rng=SystemRandom(),
-                              control_rate=current_app.config["NAAS_MARKING_CONTROL_RATE"])
+    mark = services.take_next(
+        db.session,
+        current_user,
+        now,
+        purpose,
+        rng=SystemRandom(),
+        control_rate=current_app.config["NAAS_MARKING_CONTROL_RATE"],
+    )
     if mark is None:
-        flash("There is nothing waiting for you to " + {"marking": "mark", "moderation": "moderate",
-                                                         "review": "review"}[purpose] + " just now.", "info")
+        flash(
+            "There is nothing waiting for you to "
+            + {"marking": "mark", "moderation": "moderate", "review": "review"}[purpose]
+            + " just now.",
+            "info",
+        )
         return redirect(url_for("marking.queue"))
     return redirect(url_for("marking.mark", mark_id=mark.id))
 
@@ -68,33 +87,57 @@ def mark(mark_id: int):
         raw = [request.form.get(f"criterion-{n}", "") for n in range(len(view.item.rubric))]
         submit = request.form.get("action") == "submit"
         try:
-            services.record_mark(db.session, mark, current_user, raw, request.form.get("comment", ""), submit,
-                                 clock_now())
+            services.record_mark(
+                db.session,
+                mark,
+                current_user,
+                raw,
+                request.form.get("comment", ""),
+                submit,
+                clock_now(),
+            )
         except MarkingRefused as exc:
             error = exc.message
         else:
             flash("Your marks are submitted." if submit else "Your draft is saved.", "success")
-            return redirect(url_for("marking.queue") if submit else url_for("marking.mark", mark_id=mark.id))
-    others = services.marks_for_moderation(db.session, script) if mark.purpose == "moderation" else []
+            return redirect(
+                url_for("marking.queue") if submit else url_for("marking.mark", mark_id=mark.id)
+            )
+    others = (
+        services.marks_for_moderation(db.session, script) if mark.purpose == "moderation" else []
+    )
     review = services.review_of(db.session, script) if mark.purpose == "review" else None
     reason = services.reason_for_reviewer(db.session, review) if review is not None else None
-    return render_template("marking/mark.html", mark=mark, view=view, others=others, reason=reason, error=error,
-                           values=request.form if error else None), (422 if error else 200)
+    return render_template(
+        "marking/mark.html",
+        mark=mark,
+        view=view,
+        others=others,
+        reason=reason,
+        error=error,
+        values=request.form if error else None,
+    ), (422 if error else 200)
 
 
 def _rules() -> services.ReliabilityRules:
     config = current_app.config
-    return services.ReliabilityRules(drift_window=config["NAAS_MARKING_DRIFT_WINDOW"],
-                                     control_block=config["NAAS_MARKING_CONTROL_BLOCK"],
-                                     control_delay=timedelta(days=config["NAAS_MARKING_CONTROL_DELAY_DAYS"]))
+    return services.ReliabilityRules(
+        drift_window=config["NAAS_MARKING_DRIFT_WINDOW"],
+        control_block=config["NAAS_MARKING_CONTROL_BLOCK"],
+        control_delay=timedelta(days=config["NAAS_MARKING_CONTROL_DELAY_DAYS"]),
+    )
 
 
 @bp.route("/reliability")
 @roles_required("assessor", "moderator")
 def reliability():
     rules = _rules()
-    return render_template("marking/reliability.html", rules=rules, everyone=False,
-                           figures=[services.reliability(db.session, current_user, clock_now(), rules)])
+    return render_template(
+        "marking/reliability.html",
+        rules=rules,
+        everyone=False,
+        figures=[services.reliability(db.session, current_user, clock_now(), rules)],
+    )
 
 
 # -- candidates ask for a review ----------------------------------------------------------
@@ -110,16 +153,27 @@ def request_review(reference: str):
     error = None
     if request.method == "POST":
         try:
-            services.request_review(db.session, current_user, script, request.form.get("reason", ""), clock_now())
+            services.request_review(
+                db.session, current_user, script, request.form.get("reason", ""), clock_now()
+            )
         except MarkingRefused as exc:
             error = exc.message
         else:
-            flash("Your request for a review has been received. A moderator who has not marked this answer "
-                  "will mark it again, and your result will be updated.", "success")
+            flash(
+                "Your request for a review has been received. A moderator who has not marked this answer "
+                "will mark it again, and your result will be updated.",
+                "success",
+            )
             return redirect(url_for("sitting.result", sitting_id=sitting.id))
     view = services.script_view(db.session, script)
-    return render_template("marking/request_review.html", script=script, view=view, sitting=sitting,
-                           existing=services.review_of(db.session, script), error=error), (422 if error else 200)
+    return render_template(
+        "marking/request_review.html",
+        script=script,
+        view=view,
+        sitting=sitting,
+        existing=services.review_of(db.session, script),
+        error=error,
+    ), (422 if error else 200)
 
 
 # -- admin ---------------------------------------------------------------------------------------
@@ -133,10 +187,19 @@ def overview():
     states = [services.release_state(db.session, tier) for tier in _tiers()]
     settings = {tier: services.settings_for(db.session, tier) for tier in _tiers()}
     rules = _rules()
-    figures = [services.reliability(db.session, user, clock_now(), rules) for user in services.assessors(db.session)]
+    figures = [
+        services.reliability(db.session, user, clock_now(), rules)
+        for user in services.assessors(db.session)
+    ]
     bands = {tier: sem_band(db.session, tier) for tier in _tiers()}
-    return render_template("marking/admin.html", states=states, settings=settings, figures=figures, rules=rules,
-                           bands=bands)
+    return render_template(
+        "marking/admin.html",
+        states=states,
+        settings=settings,
+        figures=figures,
+        rules=rules,
+        bands=bands,
+    )
 
 
 @admin_bp.route("/<tier>/release", methods=["POST"])
@@ -162,7 +225,9 @@ def settings(tier: str):
         tolerance = Decimal(request.form.get("tolerance", ""))
         drift = Decimal(request.form.get("drift_threshold", ""))
         window = int(request.form.get("review_window_days", ""))
-        services.update_settings(db.session, tier, tolerance, window, drift, current_user.id, clock_now())
+        services.update_settings(
+            db.session, tier, tolerance, window, drift, current_user.id, clock_now()
+        )
     except (InvalidOperation, ValueError):
         flash("Settings must be numbers: nothing was changed.", "error")
         return redirect(url_for("marking_admin.overview")), 303
@@ -176,8 +241,11 @@ def settings(tier: str):
 @admin_bp.route("/controls", methods=["GET", "POST"])
 @roles_required("admin")
 def controls():
-    items = db.session.scalars(select(ItemVersion).where(ItemVersion.type == "free_text")
-                               .order_by(ItemVersion.tier, ItemVersion.item_id, ItemVersion.version)).all()
+    items = db.session.scalars(
+        select(ItemVersion)
+        .where(ItemVersion.type == "free_text")
+        .order_by(ItemVersion.tier, ItemVersion.item_id, ItemVersion.version)
+    ).all()
     error = None
     chosen = db.session.get(ItemVersion, request.args.get("item_version_id", type=int) or 0)
     if request.method == "POST":
@@ -189,13 +257,25 @@ def controls():
             raw = [request.form.get(f"criterion-{n}", "") for n in range(len(item.rubric))]
             try:
                 marks = services.check_criterion_marks(item, raw)
-                services.add_control(db.session, chosen, request.form.get("text", ""), marks, current_user.id,
-                                     clock_now())
+                services.add_control(
+                    db.session,
+                    chosen,
+                    request.form.get("text", ""),
+                    marks,
+                    current_user.id,
+                    clock_now(),
+                )
             except MarkingRefused as exc:
                 error = exc.message
             else:
                 flash("Control script added: it will reach every assessor's queue.", "success")
                 return redirect(url_for("marking_admin.controls"))
     rubric = services.item_of(db.session, chosen).rubric if chosen is not None else None
-    return render_template("marking/controls.html", items=items, error=error, chosen=chosen, rubric=rubric,
-                           values=request.form), (422 if error else 200)
+    return render_template(
+        "marking/controls.html",
+        items=items,
+        error=error,
+        chosen=chosen,
+        rubric=rubric,
+        values=request.form,
+    ), (422 if error else 200)

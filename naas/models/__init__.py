@@ -1,4 +1,5 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
+
 from .audit import AuditEvent
 from .bank import BankLoad, ItemVersion, ScenarioVersion, TierVersion
 from .certificates import Certificate
@@ -9,16 +10,43 @@ from .marking import ControlScript, Mark, ReviewRequest, Script, TierSetting
 from .messages import OutboxMessage
 from .organisations import Organisation
 from .results import Result
+from .sittings import FormItem, Response, ResponseStep, Sitting, TestForm
 from .standards import ItemStandard, StandardExercise, StandardJudge, StandardRating
 from .statistics import ItemReviewNote, StatisticsRun
-from .sittings import FormItem, Response, ResponseStep, Sitting, TestForm
 from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
 
 __all__ = [
-    "AuditEvent", "BankLoad", "CandidateProfile", "Certificate", "ControlScript", "Endorsement",
-    "EqualityResponse", "FairnessRun", "FormItem", "ItemStandard",
-    "ItemReviewNote", "ItemVersion", "Mark", "Organisation", "OutboxMessage", "PasswordToken", "ROLES", "Response",
-    "ResponseStep", "Result", "ReviewRequest", "ScenarioVersion", "Script", "Sitting", "StandardExercise",
-    "StandardJudge", "StandardRating", "StatisticsRun", "TestForm", "TierSetting",
-    "TierVersion", "User", "UserRole",
+    "AuditEvent",
+    "BankLoad",
+    "CandidateProfile",
+    "Certificate",
+    "ControlScript",
+    "Endorsement",
+    "EqualityResponse",
+    "FairnessRun",
+    "FormItem",
+    "ItemStandard",
+    "ItemReviewNote",
+    "ItemVersion",
+    "Mark",
+    "Organisation",
+    "OutboxMessage",
+    "PasswordToken",
+    "ROLES",
+    "Response",
+    "ResponseStep",
+    "Result",
+    "ReviewRequest",
+    "ScenarioVersion",
+    "Script",
+    "Sitting",
+    "StandardExercise",
+    "StandardJudge",
+    "StandardRating",
+    "StatisticsRun",
+    "TestForm",
+    "TierSetting",
+    "TierVersion",
+    "User",
+    "UserRole",
 ]

@@ -60,8 +60,9 @@ class ScenarioVersion(Base):
     load_id: Mapped[int | None] = mapped_column(ForeignKey("bank_loads.id"))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    items: Mapped[list[ItemVersion]] = relationship(back_populates="scenario_version",
-                                                    order_by="ItemVersion.position")
+    items: Mapped[list[ItemVersion]] = relationship(
+        back_populates="scenario_version", order_by="ItemVersion.position"
+    )
 
 
 class ItemVersion(Base):

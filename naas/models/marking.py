@@ -73,7 +73,9 @@ class Mark(Base):
     script_id: Mapped[int] = mapped_column(ForeignKey("scripts.id"), index=True)
     assessor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(16))
-    slot: Mapped[int | None] = mapped_column(Integer)  # None for controls: every assessor marks them
+    slot: Mapped[int | None] = mapped_column(
+        Integer
+    )  # None for controls: every assessor marks them
     status: Mapped[str] = mapped_column(String(16), default="allocated")
     criterion_marks: Mapped[list[int] | None] = mapped_column(JSONType)
     total: Mapped[Fraction | None] = mapped_column(FractionType)
@@ -91,9 +93,13 @@ class TierSetting(Base):
     __tablename__ = "tier_settings"
 
     tier: Mapped[str] = mapped_column(String(32), primary_key=True)
-    tolerance: Mapped[Any] = mapped_column(Numeric(6, 2), default=1)  # marks; more than this goes to moderation
+    tolerance: Mapped[Any] = mapped_column(
+        Numeric(6, 2), default=1
+    )  # marks; more than this goes to moderation
     review_window_days: Mapped[int] = mapped_column(Integer, default=14)
-    drift_threshold: Mapped[Any] = mapped_column(Numeric(6, 2), default=1)  # mean control deviation that flags
+    drift_threshold: Mapped[Any] = mapped_column(
+        Numeric(6, 2), default=1
+    )  # mean control deviation that flags
 
 
 class ReviewRequest(Base):

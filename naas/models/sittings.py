@@ -27,17 +27,24 @@ class TestForm(Base):
     stage_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    items: Mapped[list[FormItem]] = relationship(order_by="FormItem.position", back_populates="form")
+    items: Mapped[list[FormItem]] = relationship(
+        order_by="FormItem.position", back_populates="form"
+    )
 
 
 class FormItem(Base):
     """One item on a form, pinned to its version, with the candidate's option order."""
 
     __tablename__ = "form_items"
-    __table_args__ = (UniqueConstraint("form_id", "item_version_id"), UniqueConstraint("form_id", "position"))
+    __table_args__ = (
+        UniqueConstraint("form_id", "item_version_id"),
+        UniqueConstraint("form_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    form_id: Mapped[int] = mapped_column(ForeignKey("test_forms.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[int] = mapped_column(
+        ForeignKey("test_forms.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     stage_number: Mapped[int] = mapped_column(Integer)  # the page of the form it appears on, from 0
     scenario_version_id: Mapped[int] = mapped_column(ForeignKey("scenario_versions.id"))
@@ -52,8 +59,15 @@ class Sitting(Base):
 
     __tablename__ = "sittings"
     # One open sitting per candidate, kept by the database: two starts at once cannot both insert.
-    __table_args__ = (Index("uq_sittings_one_open_per_candidate", "candidate_id", unique=True,
-                            sqlite_where=OPEN, postgresql_where=OPEN),)
+    __table_args__ = (
+        Index(
+            "uq_sittings_one_open_per_candidate",
+            "candidate_id",
+            unique=True,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -82,7 +96,9 @@ class Response(Base):
     __table_args__ = (UniqueConstraint("sitting_id", "form_item_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"), index=True)
+    sitting_id: Mapped[int] = mapped_column(
+        ForeignKey("sittings.id", ondelete="CASCADE"), index=True
+    )
     form_item_id: Mapped[int] = mapped_column(ForeignKey("form_items.id"))
     answer: Mapped[Any] = mapped_column(JSONType, nullable=True)
     client_seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -95,7 +111,9 @@ class ResponseStep(Base):
     __tablename__ = "response_steps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), index=True
+    )
     answer: Mapped[Any] = mapped_column(JSONType, nullable=True)
     client_seq: Mapped[int] = mapped_column(BigInteger)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -33,9 +33,11 @@ class User(UserMixin, Base):
 
     organisation: Mapped[Organisation | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", back_populates="user")
+        cascade="all, delete-orphan", lazy="selectin", back_populates="user"
+    )
     profile: Mapped[CandidateProfile | None] = relationship(
-        back_populates="user", uselist=False, foreign_keys="CandidateProfile.user_id")
+        back_populates="user", uselist=False, foreign_keys="CandidateProfile.user_id"
+    )
 
     @property
     def roles(self) -> frozenset[str]:
@@ -55,7 +57,9 @@ class User(UserMixin, Base):
 class UserRole(Base):
     __tablename__ = "user_roles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
@@ -67,7 +71,9 @@ class CandidateProfile(Base):
 
     __tablename__ = "candidate_profiles"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     registration_number: Mapped[str] = mapped_column(String(16), unique=True)
     # Extra time as a percentage of the time limit (25 means 25% more), approved by an admin.
     extra_time_percent: Mapped[int] = mapped_column(Integer, default=0)

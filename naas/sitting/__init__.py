@@ -1,4 +1,5 @@
 """The candidate's side: starting, sitting and submitting a test, and seeing the result."""
+
 from __future__ import annotations
 
 from flask import Flask

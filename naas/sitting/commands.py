@@ -1,4 +1,5 @@
 """`naas sittings expire`, `naas results release` and `naas candidate extra-time`."""
+
 from __future__ import annotations
 
 import click
@@ -19,7 +20,9 @@ def sittings_group() -> None:
     pass
 
 
-@sittings_group.command("expire", help="Submit every sitting whose deadline has passed (safe to run from cron).")
+@sittings_group.command(
+    "expire", help="Submit every sitting whose deadline has passed (safe to run from cron)."
+)
 @with_app()
 def sittings_expire() -> None:
     now, expired = utcnow(), 0
@@ -36,7 +39,9 @@ def results_group() -> None:
     pass
 
 
-@results_group.command("release", help="Release the results of a tier, once every script is finally marked.")
+@results_group.command(
+    "release", help="Release the results of a tier, once every script is finally marked."
+)
 @click.option("--tier", required=True)
 @with_app()
 def results_release(tier: str) -> None:
@@ -44,7 +49,10 @@ def results_release(tier: str) -> None:
 
     known = set(db.session.scalars(select(TierVersion.tier)))
     if tier not in known:
-        fail(f"unknown tier '{tier}'" + (f"; tiers: {', '.join(sorted(known))}" if known else "; load a bank first"))
+        fail(
+            f"unknown tier '{tier}'"
+            + (f"; tiers: {', '.join(sorted(known))}" if known else "; load a bank first")
+        )
     try:
         count = release(db.session, tier, actor_id=None, now=utcnow())
     except MarkingRefused as exc:
@@ -58,11 +66,21 @@ def candidate_group() -> None:
     pass
 
 
-@candidate_group.command("extra-time", help="Record a candidate's approved extra time, applied to every later sitting.")
+@candidate_group.command(
+    "extra-time", help="Record a candidate's approved extra time, applied to every later sitting."
+)
 @click.option("--email", required=True)
-@click.option("--percent", required=True, type=int, help="e.g. 25 for 25% extra time (a step of 5, up to 100)")
+@click.option(
+    "--percent", required=True, type=int, help="e.g. 25 for 25% extra time (a step of 5, up to 100)"
+)
 @click.option("--reason", required=True, help="what the adjustment rests on")
-@click.option("--by", "by", required=True, metavar="EMAIL", help="the admin who approves it (for the audit log)")
+@click.option(
+    "--by",
+    "by",
+    required=True,
+    metavar="EMAIL",
+    help="the admin who approves it (for the audit log)",
+)
 @with_app()
 def candidate_extra_time(email: str, percent: int, reason: str, by: str) -> None:
     user = find_user(db.session, email)

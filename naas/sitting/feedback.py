@@ -1,5 +1,6 @@
 """What a candidate is told about a released result: pass or not, the score, and a profile
 across the KSS areas with feedback for each. Never keys, rationales or others' answers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,16 +11,28 @@ from naas.engine.results import percent
 from naas.models import Result
 
 BANDS = (
-    ("strength", "A strength",
-     "Your answers in this area showed confident, well-reasoned practice. Keep using it to support colleagues."),
-    ("secure", "Secure",
-     "Your answers in this area met the standard. Reflect in supervision on the cases where you were least sure."),
-    ("developing", "Developing",
-     "Your answers in this area were below the overall standard. Agree learning for this area with your "
-     "supervisor and revisit the statutory guidance and practice principles behind it."),
-    ("below", "Below the area standard",
-     "Your answers in this area did not reach the minimum for any area. Make this the first priority of "
-     "your development plan before you sit again."),
+    (
+        "strength",
+        "A strength",
+        "Your answers in this area showed confident, well-reasoned practice. Keep using it to support colleagues.",
+    ),
+    (
+        "secure",
+        "Secure",
+        "Your answers in this area met the standard. Reflect in supervision on the cases where you were least sure.",
+    ),
+    (
+        "developing",
+        "Developing",
+        "Your answers in this area were below the overall standard. Agree learning for this area with your "
+        "supervisor and revisit the statutory guidance and practice principles behind it.",
+    ),
+    (
+        "below",
+        "Below the area standard",
+        "Your answers in this area did not reach the minimum for any area. Make this the first priority of "
+        "your development plan before you sit again.",
+    ),
 )
 
 
@@ -56,10 +69,24 @@ def result_view(result: Result, tier: Tier) -> dict:
         score, marks = Fraction(entry["score"]), entry["marks"]
         fraction = score / marks if marks else Fraction(0)
         band, band_title, text = band_of(fraction, tier)
-        rows.append(AreaRow(code, tier.area_title(code), display(score), marks, round(fraction * 100), band,
-                            band_title, text))
+        rows.append(
+            AreaRow(
+                code,
+                tier.area_title(code),
+                display(score),
+                marks,
+                round(fraction * 100),
+                band,
+                band_title,
+                text,
+            )
+        )
     # Results decided before cut scores were kept were decided against the tier's pass mark.
-    cut = result.cut_score if result.cut_score is not None else percent(tier.pass_mark_percent) * result.max_marks
+    cut = (
+        result.cut_score
+        if result.cut_score is not None
+        else percent(tier.pass_mark_percent) * result.max_marks
+    )
     cut_percent = cut / result.max_marks * 100 if result.max_marks else Fraction(0)
     return {
         "passed": result.passed,

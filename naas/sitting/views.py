@@ -23,9 +23,22 @@ bp = Blueprint("sitting", __name__, url_prefix="/sittings")
 admin_bp = Blueprint("sitting_admin", __name__, url_prefix="/admin")
 
 # How each refusal reaches an API client: the status code says what happened.
-STATUS = {"not_endorsed": 403, "former_employer": 403, "open_sitting": 409, "awaiting_result": 409,
-          "already_passed": 409, "resit_wait": 409, "no_bank": 503, "finished": 410, "time_up": 410, "locked": 423,
-          "not_reached": 423, "stale": 409, "invalid": 422, "last_stage": 409}
+STATUS = {
+    "not_endorsed": 403,
+    "former_employer": 403,
+    "open_sitting": 409,
+    "awaiting_result": 409,
+    "already_passed": 409,
+    "resit_wait": 409,
+    "no_bank": 503,
+    "finished": 410,
+    "time_up": 410,
+    "locked": 423,
+    "not_reached": 423,
+    "stale": 409,
+    "invalid": 422,
+    "last_stage": 409,
+}
 
 
 def _own_sitting(sitting_id: int, now: datetime, for_change: bool = False) -> Sitting:
@@ -34,7 +47,9 @@ def _own_sitting(sitting_id: int, now: datetime, for_change: bool = False) -> Si
 
     A request that may change the sitting (`for_change`) holds its row until it ends, so that
     two of them (two tabs) take turns, the second seeing what the first did."""
-    sitting = db.session.get(Sitting, sitting_id, with_for_update=for_change or None, populate_existing=for_change)
+    sitting = db.session.get(
+        Sitting, sitting_id, with_for_update=for_change or None, populate_existing=for_change
+    )
     if sitting is None or sitting.candidate_id != current_user.id:
         abort(404)
     if services.submit_if_overdue(db.session, sitting, now):
@@ -65,8 +80,14 @@ def start(endorsement_id: int):
         try:
             sitting = services.start_sitting(db.session, current_user, endorsement, now)
         except SittingRefused as exc:
-            already = services.open_sitting(db.session, current_user.id) if exc.code == "open_sitting" else None
-            if already is not None:  # e.g. a double click on "Start": back into the one open sitting
+            already = (
+                services.open_sitting(db.session, current_user.id)
+                if exc.code == "open_sitting"
+                else None
+            )
+            if (
+                already is not None
+            ):  # e.g. a double click on "Start": back into the one open sitting
                 if already.endorsement_id != endorsement.id:
                     flash(exc.message, "error")
                 return redirect(url_for("sitting.resume", sitting_id=already.id))
@@ -79,7 +100,9 @@ def start(endorsement_id: int):
     except SittingRefused as exc:
         refusal = exc.message
     extra = current_user.profile.extra_time_percent if current_user.profile else 0
-    return render_template("sitting/start.html", endorsement=endorsement, tier=tier, extra=extra, refusal=refusal)
+    return render_template(
+        "sitting/start.html", endorsement=endorsement, tier=tier, extra=extra, refusal=refusal
+    )
 
 
 @bp.route("/<int:sitting_id>")
@@ -98,8 +121,11 @@ def stage(sitting_id: int, page: int):
     sitting = _own_sitting(sitting_id, now, for_change=request.method == "POST")
     if sitting.status != "in_progress":
         if request.method == "POST":
-            flash("Time was up before that page was saved: your test was submitted with the answers "
-                  "saved by the deadline.", "error")
+            flash(
+                "Time was up before that page was saved: your test was submitted with the answers "
+                "saved by the deadline.",
+                "error",
+            )
         return redirect(url_for("sitting.submitted", sitting_id=sitting.id))
     form = services.load_form(db.session, sitting.form)
     if not 0 <= page < len(form.pages):
@@ -109,8 +135,13 @@ def stage(sitting_id: int, page: int):
     problems: dict[int, str] = {}
     if request.method == "POST":
         if page != sitting.current_stage:
-            flash("That stage is locked because you have moved on: its answers were not changed.", "error")
-            return redirect(url_for("sitting.stage", sitting_id=sitting.id, page=sitting.current_stage))
+            flash(
+                "That stage is locked because you have moved on: its answers were not changed.",
+                "error",
+            )
+            return redirect(
+                url_for("sitting.stage", sitting_id=sitting.id, page=sitting.current_stage)
+            )
         problems = _save_page(sitting, form.page_items(page), request.form, now)
         if problems:
             # Every valid answer on the page is saved even though the page answers 422, which
@@ -123,7 +154,9 @@ def stage(sitting_id: int, page: int):
                     services.move_on(db.session, sitting, page, sitting.form, now)
                 except SittingRefused as exc:
                     flash(exc.message, "error")
-                return redirect(url_for("sitting.stage", sitting_id=sitting.id, page=sitting.current_stage))
+                return redirect(
+                    url_for("sitting.stage", sitting_id=sitting.id, page=sitting.current_stage)
+                )
             if action == "review":
                 return redirect(url_for("sitting.review", sitting_id=sitting.id))
             flash("Your answers on this page are saved.", "success")
@@ -131,9 +164,18 @@ def stage(sitting_id: int, page: int):
     responses = services.responses_of(db.session, sitting)
     scenario, stage_index = form.pages[page]
     return render_template(
-        "sitting/stage.html", sitting=sitting, form=form, page=page, scenario=scenario,
-        stage=scenario.stages[stage_index], stage_index=stage_index, items=form.page_items(page),
-        responses=responses, locked=page < sitting.current_stage, problems=problems, now=now,
+        "sitting/stage.html",
+        sitting=sitting,
+        form=form,
+        page=page,
+        scenario=scenario,
+        stage=scenario.stages[stage_index],
+        stage_index=stage_index,
+        items=form.page_items(page),
+        responses=responses,
+        locked=page < sitting.current_stage,
+        problems=problems,
+        now=now,
         scenario_number=list(dict.fromkeys(s.id for s, _ in form.pages)).index(scenario.id) + 1,
         scenario_count=len({s.id for s, _ in form.pages}),
     ), (200 if not problems else 422)
@@ -141,7 +183,7 @@ def stage(sitting_id: int, page: int):
 
 def raw_answer(data: MultiDict, name: str) -> Any:
     """An answer as the page posted it: `qN` (one value or several) or `qN.label` fields."""
-    parts = {key[len(name) + 1:]: data.get(key) for key in data if key.startswith(name + ".")}
+    parts = {key[len(name) + 1 :]: data.get(key) for key in data if key.startswith(name + ".")}
     if parts:
         return parts
     values = data.getlist(name)
@@ -157,10 +199,14 @@ def _save_page(sitting: Sitting, items, data: MultiDict, now: datetime) -> dict[
         try:
             seq = int(data.get(f"seq{loaded.form_item.id}", ""))
         except ValueError:
-            problems[loaded.form_item.id] = "This answer could not be saved: reload the page and try again."
+            problems[loaded.form_item.id] = (
+                "This answer could not be saved: reload the page and try again."
+            )
             continue
         try:
-            services.save_answer(db.session, sitting, loaded, raw_answer(data, name), seq, now, source="page")
+            services.save_answer(
+                db.session, sitting, loaded, raw_answer(data, name), seq, now, source="page"
+            )
         except SittingRefused as exc:
             if exc.code in ("finished", "time_up", "locked"):
                 raise_page_refusal(sitting, exc)
@@ -196,13 +242,24 @@ def autosave(sitting_id: int):
         db.session.rollback()
         sitting = _own_sitting_or_json_404(sitting_id, now)
     try:
-        saved = services.save_answer(db.session, sitting, loaded, payload.get("answer"), payload.get("seq"), now,
-                                     source="autosave")
+        saved = services.save_answer(
+            db.session,
+            sitting,
+            loaded,
+            payload.get("answer"),
+            payload.get("seq"),
+            now,
+            source="autosave",
+        )
     except SittingRefused as exc:
         return jsonify(error=exc.code, message=exc.message), STATUS[exc.code]
-    return jsonify(status=saved.status, item=loaded.form_item.id, seq=saved.seq,
-                   saved_at=saved.saved_at.isoformat(), complete=loaded.item.is_complete(
-                       loaded.item.normalise(payload.get("answer"))))
+    return jsonify(
+        status=saved.status,
+        item=loaded.form_item.id,
+        seq=saved.seq,
+        saved_at=saved.saved_at.isoformat(),
+        complete=loaded.item.is_complete(loaded.item.normalise(payload.get("answer"))),
+    )
 
 
 @bp.route("/<int:sitting_id>/review")
@@ -215,7 +272,9 @@ def review(sitting_id: int):
     form = services.load_form(db.session, sitting.form)
     responses = services.responses_of(db.session, sitting)
     unanswered = [i for i in form.items if not i.item.is_complete(responses[i.form_item.id].answer)]
-    return render_template("sitting/review.html", sitting=sitting, form=form, unanswered=unanswered, now=now)
+    return render_template(
+        "sitting/review.html", sitting=sitting, form=form, unanswered=unanswered, now=now
+    )
 
 
 @bp.route("/<int:sitting_id>/submit", methods=["POST"])
@@ -256,10 +315,22 @@ def result(sitting_id: int):
 
     form = services.load_form(db.session, sitting.form)
     scripts = scripts_of_sitting_by_item(db.session, sitting)
-    written = [(entry, scripts.get(entry.form_item.id)) for entry in form.items if not entry.item.auto_scored]
-    reviews = {script.id: review_of(db.session, script) for _, script in written if script is not None}
-    return render_template("sitting/result.html", sitting=sitting, result=result, view=result_view(result, tier),
-                           written=written, reviews=reviews)
+    written = [
+        (entry, scripts.get(entry.form_item.id))
+        for entry in form.items
+        if not entry.item.auto_scored
+    ]
+    reviews = {
+        script.id: review_of(db.session, script) for _, script in written if script is not None
+    }
+    return render_template(
+        "sitting/result.html",
+        sitting=sitting,
+        result=result,
+        view=result_view(result, tier),
+        written=written,
+        reviews=reviews,
+    )
 
 
 # -- admin: a candidate's approved extra time ------------------------------------------------
@@ -272,30 +343,62 @@ def extra_time():
         candidate_id = form.candidate_id.data or ""
         candidate = db.session.get(User, int(candidate_id)) if candidate_id.isdigit() else None
         if candidate is None or candidate.profile is None:
-            return _extra_time_page(None, None, "", lookup_error="Find the candidate first.", status=422)
+            return _extra_time_page(
+                None, None, "", lookup_error="Find the candidate first.", status=422
+            )
         if form.validate_on_submit():
             try:
-                services.set_extra_time(db.session, candidate, form.percent.data, form.reason.data, current_user,
-                                        utcnow())
+                services.set_extra_time(
+                    db.session,
+                    candidate,
+                    form.percent.data,
+                    form.reason.data,
+                    current_user,
+                    utcnow(),
+                )
             except SittingRefused as exc:
                 form.form_errors.append(exc.message)
             else:
-                flash(f"{candidate.name} now has {form.percent.data}% extra time on every test they start.",
-                      "success")
+                flash(
+                    f"{candidate.name} now has {form.percent.data}% extra time on every test they start.",
+                    "success",
+                )
                 return redirect(url_for("sitting_admin.extra_time", candidate=candidate.email))
         return _extra_time_page(form, candidate, candidate.email, status=422)
     query = request.args.get("candidate", "").strip()
     candidate = services.find_candidate(db.session, query) if query else None
     if candidate is None:
-        return _extra_time_page(None, None, query, lookup_error=(
-            "No candidate has that email address or registration number." if query else None))
-    form = ExtraTimeForm(formdata=None, candidate_id=str(candidate.id), percent=candidate.profile.extra_time_percent)
+        return _extra_time_page(
+            None,
+            None,
+            query,
+            lookup_error=(
+                "No candidate has that email address or registration number." if query else None
+            ),
+        )
+    form = ExtraTimeForm(
+        formdata=None, candidate_id=str(candidate.id), percent=candidate.profile.extra_time_percent
+    )
     return _extra_time_page(form, candidate, query)
 
 
-def _extra_time_page(form: ExtraTimeForm | None, candidate: User | None, query: str, lookup_error: str | None = None,
-                     status: int = 200):
-    approver = (db.session.get(User, candidate.profile.extra_time_approved_by)
-                if candidate is not None and candidate.profile.extra_time_approved_by else None)
-    return render_template("sitting/admin_extra_time.html", form=form, candidate=candidate, query=query,
-                           approver=approver, lookup_error=lookup_error), status
+def _extra_time_page(
+    form: ExtraTimeForm | None,
+    candidate: User | None,
+    query: str,
+    lookup_error: str | None = None,
+    status: int = 200,
+):
+    approver = (
+        db.session.get(User, candidate.profile.extra_time_approved_by)
+        if candidate is not None and candidate.profile.extra_time_approved_by
+        else None
+    )
+    return render_template(
+        "sitting/admin_extra_time.html",
+        form=form,
+        candidate=candidate,
+        query=query,
+        approver=approver,
+        lookup_error=lookup_error,
+    ), status

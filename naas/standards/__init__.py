@@ -1,6 +1,7 @@
 """Standard setting (modified Angoff): exercises, the panel's two rounds of ratings, approval
 and the report. Scoring reads approved standards through `lookup`, which imports only models,
 so the blueprints are imported only when the app is built."""
+
 from __future__ import annotations
 
 from flask import Flask

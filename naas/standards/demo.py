@@ -2,6 +2,7 @@
 version of the tier in both rounds, left for an admin to review and approve. Each judge's
 rating is the expected mark of a borderline candidate under the cohort's simulation model,
 with a lean of their own and some noise; in round 2 each moves halfway to the panel's mean."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,10 @@ JUDGES = 5
 
 
 def seed(session: Session, tier: str, emails: list[str], now: datetime) -> str | None:
-    if session.scalar(select(StandardExercise.id).where(StandardExercise.tier == tier).limit(1)) is not None:
+    if (
+        session.scalar(select(StandardExercise.id).where(StandardExercise.tier == tier).limit(1))
+        is not None
+    ):
         return None  # the demo's panel exists already (or an admin has run one)
     rng = Random(f"standards:{tier}")
     admin = find_user(session, "admin@demo.naas.test")
@@ -31,11 +35,24 @@ def seed(session: Session, tier: str, emails: list[str], now: datetime) -> str |
     judges = []
     for number in range(1, JUDGES + 1):
         email = f"panel-{tier}-{number}@example.org"
-        judges.append(find_user(session, email) or create_user(
-            session, email=email, name=f"Simulated panel member {number} ({tier})", roles=("standard_setter",)))
+        judges.append(
+            find_user(session, email)
+            or create_user(
+                session,
+                email=email,
+                name=f"Simulated panel member {number} ({tier})",
+                roles=("standard_setter",),
+            )
+        )
     session.flush()
-    bounds = services.check_hofstee({"hofstee_min_cut": 50.0, "hofstee_max_cut": 70.0, "hofstee_min_fail": 10.0,
-                                     "hofstee_max_fail": 40.0})
+    bounds = services.check_hofstee(
+        {
+            "hofstee_min_cut": 50.0,
+            "hofstee_max_cut": 70.0,
+            "hofstee_min_fail": 10.0,
+            "hofstee_max_fail": 40.0,
+        }
+    )
     exercise = services.create_exercise(session, tier, f"Demo panel ({tier})", bounds, admin, now)
     for judge in judges:
         services.add_judge(session, exercise, judge.email, admin, now)
@@ -55,10 +72,14 @@ def seed(session: Session, tier: str, emails: list[str], now: datetime) -> str |
             final[(judge.id, version.id)] = (first[(judge.id, version.id)] + mean) / 2
     for judge in judges:
         services.save_ratings(session, exercise, judge, 2, _as_text(final, judge.id, versions), now)
-    return f"a standard-setting panel of {JUDGES} simulated judges has rated {len(versions)} item versions in " \
-           "both rounds, ready for an admin to approve"
+    return (
+        f"a standard-setting panel of {JUDGES} simulated judges has rated {len(versions)} item versions in "
+        "both rounds, ready for an admin to approve"
+    )
 
 
-def _as_text(ratings: dict[tuple[int, int], float], judge_id: int, versions: list[ItemVersion]) -> dict[int, str]:
+def _as_text(
+    ratings: dict[tuple[int, int], float], judge_id: int, versions: list[ItemVersion]
+) -> dict[int, str]:
     """Ratings as a judge types them: to a quarter of a mark."""
     return {v.id: str(Fraction(round(ratings[(judge_id, v.id)] * 4), 4)) for v in versions}

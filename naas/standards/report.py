@@ -1,6 +1,7 @@
 """What an exercise shows: the spread between rounds, and the report (standards, judges'
 deviations, agreement, the tier's standard, Hofstee's check, and the effect on released
 results). Reads only; the figures come from the pure engine (naas/engine/standards.py)."""
+
 from __future__ import annotations
 
 import statistics
@@ -13,7 +14,15 @@ from sqlalchemy.orm import Session
 from naas.bank_store import current_tier_version, tier_from_version
 from naas.engine import standards as engine
 from naas.marking.services import final_marks
-from naas.models import ItemStandard, ItemVersion, Result, Sitting, StandardExercise, StatisticsRun, User
+from naas.models import (
+    ItemStandard,
+    ItemVersion,
+    Result,
+    Sitting,
+    StandardExercise,
+    StatisticsRun,
+    User,
+)
 from naas.sitting import services as sitting_services
 
 from .services import item_key, judges, live_item_versions, ratings_of, released_before
@@ -34,16 +43,23 @@ NO_SITTINGS = Facility(None, "no sittings yet")
 
 def facilities(session: Session, tier: str) -> dict[str, Facility]:
     """Each item version's facility from the tier's latest statistics run, by item key."""
-    run = session.scalar(select(StatisticsRun).where(StatisticsRun.tier == tier)
-                         .order_by(StatisticsRun.computed_at.desc(), StatisticsRun.id.desc()).limit(1))
+    run = session.scalar(
+        select(StatisticsRun)
+        .where(StatisticsRun.tier == tier)
+        .order_by(StatisticsRun.computed_at.desc(), StatisticsRun.id.desc())
+        .limit(1)
+    )
     items = (run.payload or {}).get("items") if run is not None else None
     if not isinstance(items, dict):
         return {}
     found = {}
     for key, figures in items.items():
         value = figures.get("facility") if isinstance(figures, dict) else None
-        found[key] = Facility(float(value), "") if isinstance(value, (int, float)) else Facility(
-            None, "too few sittings")
+        found[key] = (
+            Facility(float(value), "")
+            if isinstance(value, (int, float))
+            else Facility(None, "too few sittings")
+        )
     return found
 
 
@@ -60,7 +76,10 @@ def round1_spread(session: Session, exercise: StandardExercise) -> dict[int, Spr
     by_item: dict[int, list[Fraction]] = {}
     for (_, item_version_id), rating in ratings_of(session, exercise, 1).items():
         by_item.setdefault(item_version_id, []).append(rating)
-    return {i: Spread(min(v), Fraction(statistics.median(v)), max(v), len(v)) for i, v in by_item.items()}
+    return {
+        i: Spread(min(v), Fraction(statistics.median(v)), max(v), len(v))
+        for i, v in by_item.items()
+    }
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -110,20 +129,39 @@ def report(session: Session, exercise: StandardExercise) -> Report:
     round_ = 1 if exercise.round2_at is None else 2  # the latest round opened
     versions = {v.id: v for v in live_item_versions(session, exercise.tier)}
     if exercise.status == "approved":  # the versions it set standards for, live or since retired
-        stored = session.scalars(select(ItemVersion).join(ItemStandard, ItemStandard.item_version_id == ItemVersion.id)
-                                 .where(ItemStandard.exercise_id == exercise.id))
+        stored = session.scalars(
+            select(ItemVersion)
+            .join(ItemStandard, ItemStandard.item_version_id == ItemVersion.id)
+            .where(ItemStandard.exercise_id == exercise.id)
+        )
         versions = {v.id: v for v in stored}
     panel_judges = {str(j.id): j for j in judges(session, exercise)}
-    ratings = {(str(u), item_key(versions[i])): r for (u, i), r in ratings_of(session, exercise, round_).items()
-               if i in versions}
+    ratings = {
+        (str(u), item_key(versions[i])): r
+        for (u, i), r in ratings_of(session, exercise, round_).items()
+        if i in versions
+    }
     by_key = {item_key(v): v for v in versions.values()}
     found = facilities(session, exercise.tier)
-    summary = engine.panel(ratings, {k: v.marks for k, v in by_key.items()},
-                           {k: f.value for k, f in found.items() if f.value is not None}) if ratings else None
-    items = [ItemLine(by_key[s.item_key], s, found.get(s.item_key, NO_SITTINGS)) for s in summary.items] \
-        if summary else []
-    judge_lines = [JudgeLine(panel_judges[d.judge], d) for d in summary.judges if d.judge in panel_judges] \
-        if summary else []
+    summary = (
+        engine.panel(
+            ratings,
+            {k: v.marks for k, v in by_key.items()},
+            {k: f.value for k, f in found.items() if f.value is not None},
+        )
+        if ratings
+        else None
+    )
+    items = (
+        [ItemLine(by_key[s.item_key], s, found.get(s.item_key, NO_SITTINGS)) for s in summary.items]
+        if summary
+        else []
+    )
+    judge_lines = (
+        [JudgeLine(panel_judges[d.judge], d) for d in summary.judges if d.judge in panel_judges]
+        if summary
+        else []
+    )
     tier_version = current_tier_version(session, exercise.tier)
     form_marks = tier_from_version(tier_version).blueprint.total_marks if tier_version else None
     percents = cohort_percents(session, exercise.tier)
@@ -135,31 +173,63 @@ def report(session: Session, exercise: StandardExercise) -> Report:
     elif not percents:
         note = "No released results of this tier yet: there is no cohort to compare with."
     else:
-        hofstee = engine.hofstee(percents, exercise.hofstee_min_cut, exercise.hofstee_max_cut,
-                                 exercise.hofstee_min_fail / 100, exercise.hofstee_max_fail / 100, summary.percent)
-    impact = released_impact(session, exercise) if exercise.status == "approved" and \
-        exercise.released_decision is None else None
-    return Report(exercise, round_, summary, items, judge_lines, form_marks, hofstee, note, len(percents), impact)
+        hofstee = engine.hofstee(
+            percents,
+            exercise.hofstee_min_cut,
+            exercise.hofstee_max_cut,
+            exercise.hofstee_min_fail / 100,
+            exercise.hofstee_max_fail / 100,
+            summary.percent,
+        )
+    impact = (
+        released_impact(session, exercise)
+        if exercise.status == "approved" and exercise.released_decision is None
+        else None
+    )
+    return Report(
+        exercise,
+        round_,
+        summary,
+        items,
+        judge_lines,
+        form_marks,
+        hofstee,
+        note,
+        len(percents),
+        impact,
+    )
 
 
 def cohort_percents(session: Session, tier: str) -> list[float]:
     """The tier's released, final results as percentages of their forms' marks."""
-    rows = session.execute(select(Result.total, Result.max_marks).join(Sitting, Sitting.id == Result.sitting_id)
-                           .where(Sitting.tier == tier, Result.released_at.is_not(None), Result.status == "final"))
+    rows = session.execute(
+        select(Result.total, Result.max_marks)
+        .join(Sitting, Sitting.id == Result.sitting_id)
+        .where(Sitting.tier == tier, Result.released_at.is_not(None), Result.status == "final")
+    )
     return [float(total / marks * 100) for total, marks in rows if marks]
 
 
 def released_impact(session: Session, exercise: StandardExercise) -> Impact:
     """Re-decide, without storing anything, every result released before approval against the
     exercise's standards, and count the decisions that would change."""
-    standards = dict(session.execute(select(ItemStandard.item_version_id, ItemStandard.standard)
-                                     .where(ItemStandard.exercise_id == exercise.id)).all())
+    standards = dict(
+        session.execute(
+            select(ItemStandard.item_version_id, ItemStandard.standard).where(
+                ItemStandard.exercise_id == exercise.id
+            )
+        ).all()
+    )
     affected = released_before(session, exercise)
     to_fail = to_pass = 0
     for result, sitting in affected:
         loaded = sitting_services.load_form(session, sitting.form)
-        outcome = sitting_services.score(loaded, sitting_services.responses_of(session, sitting),
-                                         final_marks(session, sitting), standards)
+        outcome = sitting_services.score(
+            loaded,
+            sitting_services.responses_of(session, sitting),
+            final_marks(session, sitting),
+            standards,
+        )
         if result.passed and outcome.passed is False:
             to_fail += 1
         elif result.passed is False and outcome.passed:

@@ -27,15 +27,19 @@ def _exercise(exercise_id: int) -> StandardExercise:
 
 # -- judges ----------------------------------------------------------------------------------------
 def _not_on_panel():
-    return render_template("error.html", title="Not on this panel",
-                           message="You are not on this exercise's panel: nothing was saved."), 403
+    return render_template(
+        "error.html",
+        title="Not on this panel",
+        message="You are not on this exercise's panel: nothing was saved.",
+    ), 403
 
 
 @bp.route("/")
 @roles_required(*services.JUDGE_ROLES)
 def index():
-    return render_template("standards/judge_index.html",
-                           exercises=services.judge_exercises(db.session, current_user))
+    return render_template(
+        "standards/judge_index.html", exercises=services.judge_exercises(db.session, current_user)
+    )
 
 
 @bp.route("/<int:exercise_id>")
@@ -48,8 +52,9 @@ def exercise(exercise_id: int):
     mine = services.ratings_of(db.session, exercise, round_, current_user.id) if round_ else {}
     pages = services.pages(db.session, exercise.tier)
     done = [sum((current_user.id, i.version.id) in mine for i in page.items) for page in pages]
-    return render_template("standards/judge_exercise.html", exercise=exercise, pages=pages, done=done,
-                           round=round_)
+    return render_template(
+        "standards/judge_exercise.html", exercise=exercise, pages=pages, done=done, round=round_
+    )
 
 
 @bp.route("/<int:exercise_id>/pages/<int:page>", methods=["GET", "POST"])
@@ -73,15 +78,24 @@ def rate(exercise_id: int, page: int):
                 raw[int(suffix) if suffix.isdigit() else -1] = value
         try:
             round_ = int(form.round.data or 0)
-            changed = services.save_ratings(db.session, exercise, current_user, round_, raw, clock_now())
+            changed = services.save_ratings(
+                db.session, exercise, current_user, round_, raw, clock_now()
+            )
         except (StandardsRefused, ValueError) as exc:
-            message = exc.message if isinstance(exc, StandardsRefused) else "Your ratings were not saved."
+            message = (
+                exc.message if isinstance(exc, StandardsRefused) else "Your ratings were not saved."
+            )
             problems = exc.problems if isinstance(exc, StandardsRefused) else {}
             status = {"closed": 409, "not_judge": 403}.get(getattr(exc, "code", ""), 422)
         else:
-            flash(f"Your ratings on this page are saved ({changed} changed). You can change them until the "
-                  "round closes.", "success")
-            target = page + 1 if request.form.get("action") == "next" and page + 1 < len(pages) else page
+            flash(
+                f"Your ratings on this page are saved ({changed} changed). You can change them until the "
+                "round closes.",
+                "success",
+            )
+            target = (
+                page + 1 if request.form.get("action") == "next" and page + 1 < len(pages) else page
+            )
             return redirect(url_for("standards.rate", exercise_id=exercise.id, page=target))
     round_ = services.current_round(exercise)
     mine = services.ratings_of(db.session, exercise, round_, current_user.id) if round_ else {}
@@ -89,10 +103,22 @@ def rate(exercise_id: int, page: int):
     spread = reporting.round1_spread(db.session, exercise) if round_ == 2 else {}
     facility = reporting.facilities(db.session, exercise.tier) if round_ == 2 else {}
     values = {key: value for key, value in request.form.items()} if problems else {}
-    return render_template("standards/rate.html", exercise=exercise, page=pages[page], pages=pages, form=form,
-                           round=round_, mine=mine, first=first, spread=spread, facility=facility,
-                           no_sittings=reporting.NO_SITTINGS, problems=problems, message=message,
-                           values=values), status
+    return render_template(
+        "standards/rate.html",
+        exercise=exercise,
+        page=pages[page],
+        pages=pages,
+        form=form,
+        round=round_,
+        mine=mine,
+        first=first,
+        spread=spread,
+        facility=facility,
+        no_sittings=reporting.NO_SITTINGS,
+        problems=problems,
+        message=message,
+        values=values,
+    ), status
 
 
 # -- admin -----------------------------------------------------------------------------------------
@@ -103,9 +129,14 @@ def _tiers() -> list[str]:
 @admin_bp.route("/")
 @roles_required("admin")
 def index():
-    exercises = db.session.scalars(select(StandardExercise).order_by(StandardExercise.created_at.desc(),
-                                                                     StandardExercise.id.desc())).all()
-    return render_template("standards/admin_index.html", exercises=exercises, label=services.status_label)
+    exercises = db.session.scalars(
+        select(StandardExercise).order_by(
+            StandardExercise.created_at.desc(), StandardExercise.id.desc()
+        )
+    ).all()
+    return render_template(
+        "standards/admin_index.html", exercises=exercises, label=services.status_label
+    )
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
@@ -116,8 +147,9 @@ def new():
     if form.validate_on_submit():
         try:
             bounds = services.check_hofstee({name: form[name].data for name in HOFSTEE_FIELDS})
-            exercise = services.create_exercise(db.session, form.tier.data, form.title.data, bounds, current_user,
-                                                clock_now())
+            exercise = services.create_exercise(
+                db.session, form.tier.data, form.title.data, bounds, current_user, clock_now()
+            )
         except StandardsRefused as exc:
             for name, problem in exc.problems.items():
                 form[name].errors.append(problem)
@@ -129,12 +161,19 @@ def new():
     return render_template("standards/admin_new.html", form=form), (422 if form.errors else 200)
 
 
-def _detail_page(exercise: StandardExercise, judge_form: JudgeForm | None = None, status: int = 200):
+def _detail_page(
+    exercise: StandardExercise, judge_form: JudgeForm | None = None, status: int = 200
+):
     state = services.progress(db.session, exercise)
     return render_template(
-        "standards/admin_detail.html", exercise=exercise, progress=state, label=services.status_label(exercise),
-        judge_form=judge_form or JudgeForm(), round2_problems=services.round2_problems(db.session, exercise),
-        approval_problems=services.approval_problems(db.session, exercise), min_judges=services.MIN_JUDGES,
+        "standards/admin_detail.html",
+        exercise=exercise,
+        progress=state,
+        label=services.status_label(exercise),
+        judge_form=judge_form or JudgeForm(),
+        round2_problems=services.round2_problems(db.session, exercise),
+        approval_problems=services.approval_problems(db.session, exercise),
+        min_judges=services.MIN_JUDGES,
     ), status
 
 
@@ -151,7 +190,9 @@ def add_judge(exercise_id: int):
     form = JudgeForm()
     if form.validate_on_submit():
         try:
-            judge = services.add_judge(db.session, exercise, form.email.data, current_user, clock_now())
+            judge = services.add_judge(
+                db.session, exercise, form.email.data, current_user, clock_now()
+            )
         except StandardsRefused as exc:
             form.email.errors.append(exc.problems.get("email", exc.message))
         else:
@@ -185,7 +226,10 @@ def round2(exercise_id: int):
         services.begin_round2(db.session, exercise, current_user, clock_now())
     except StandardsRefused as exc:
         return _refused(exercise, exc)
-    flash("Round 2 has begun: judges now see the spread of round-1 ratings and each item's facility.", "success")
+    flash(
+        "Round 2 has begun: judges now see the spread of round-1 ratings and each item's facility.",
+        "success",
+    )
     return redirect(url_for("standards_admin.detail", exercise_id=exercise.id))
 
 
@@ -197,9 +241,11 @@ def approve(exercise_id: int):
         count = services.approve(db.session, exercise, current_user, clock_now())
     except StandardsRefused as exc:
         return _refused(exercise, exc)
-    flash(f"Approved: {count} item standard(s) stored. Every result of {exercise.tier} not yet released is now "
-          "decided against its form's standard-set cut. Decide below what happens to results already released.",
-          "success")
+    flash(
+        f"Approved: {count} item standard(s) stored. Every result of {exercise.tier} not yet released is now "
+        "decided against its form's standard-set cut. Decide below what happens to results already released.",
+        "success",
+    )
     return redirect(url_for("standards_admin.report", exercise_id=exercise.id))
 
 
@@ -219,9 +265,14 @@ def close(exercise_id: int):
 @roles_required("admin")
 def report(exercise_id: int):
     exercise = _exercise(exercise_id)
-    return render_template("standards/report.html", report=reporting.report(db.session, exercise),
-                           exercise=exercise, label=services.status_label(exercise), form=ReleasedForm(),
-                           approver=db.session.get(User, exercise.approved_by) if exercise.approved_by else None)
+    return render_template(
+        "standards/report.html",
+        report=reporting.report(db.session, exercise),
+        exercise=exercise,
+        label=services.status_label(exercise),
+        form=ReleasedForm(),
+        approver=db.session.get(User, exercise.approved_by) if exercise.approved_by else None,
+    )
 
 
 @admin_bp.route("/<int:exercise_id>/released", methods=["POST"])
@@ -230,15 +281,23 @@ def released(exercise_id: int):
     exercise = _exercise(exercise_id)
     form = ReleasedForm()
     if not form.validate_on_submit():
-        flash("Choose whether to apply the standard to released results or keep them as decided: nothing was "
-              "changed.", "error")
+        flash(
+            "Choose whether to apply the standard to released results or keep them as decided: nothing was "
+            "changed.",
+            "error",
+        )
         return redirect(url_for("standards_admin.report", exercise_id=exercise.id), 303)
     try:
-        changed = services.decide_released(db.session, exercise, form.decision.data, current_user, clock_now())
+        changed = services.decide_released(
+            db.session, exercise, form.decision.data, current_user, clock_now()
+        )
     except StandardsRefused as exc:
         flash(exc.message, "error")
         return redirect(url_for("standards_admin.report", exercise_id=exercise.id), 303)
-    flash(f"Released results were re-decided against the standard: {changed} decision(s) changed, each audited."
-          if form.decision.data == "applied" else "Released results are kept as decided; this choice is audited.",
-          "success")
+    flash(
+        f"Released results were re-decided against the standard: {changed} decision(s) changed, each audited."
+        if form.decision.data == "applied"
+        else "Released results are kept as decided; this choice is audited.",
+        "success",
+    )
     return redirect(url_for("standards_admin.report", exercise_id=exercise.id))

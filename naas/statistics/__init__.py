@@ -1,4 +1,5 @@
 """Item statistics and reliability, and their admin pages (docs/psychometrics.md)."""
+
 from __future__ import annotations
 
 from flask import Flask

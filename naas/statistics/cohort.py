@@ -9,6 +9,7 @@ difficulty is drawn once from its id, so every candidate meets the same item. A 
 answer is a distractor at random. Written answers earn each criterion's marks in proportion
 to the same probability.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,8 +80,14 @@ def cohort_emails(tier: str, candidates: int) -> list[str]:
     return [f"cohort-{tier}-{number + 1}@example.org" for number in range(candidates)]
 
 
-def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, seed: int = 2026,
-                progress: Callable[[str], None] = lambda message: None) -> CohortReport:
+def seed_cohort(
+    session: Session,
+    tier: str,
+    candidates: int,
+    now: datetime,
+    seed: int = 2026,
+    progress: Callable[[str], None] = lambda message: None,
+) -> CohortReport:
     """Sit `candidates` simulated candidates through the tier, mark and release their results."""
     rng = Random(f"{seed}:{tier}")
     org = session.scalar(select(Organisation).where(Organisation.name == COHORT_ORGANISATION))
@@ -88,9 +95,19 @@ def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, see
         org = Organisation(name=COHORT_ORGANISATION, kind="agency")
         session.add(org)
         session.flush()
-    employer = _user(session, "cohort-employer@example.org", "Simulated employer", ("employer",), org)
-    assessors = [_user(session, f"cohort-assessor-{n}@example.org", f"Simulated assessor {n}", ("assessor",), None)
-                 for n in (1, 2)]
+    employer = _user(
+        session, "cohort-employer@example.org", "Simulated employer", ("employer",), org
+    )
+    assessors = [
+        _user(
+            session,
+            f"cohort-assessor-{n}@example.org",
+            f"Simulated assessor {n}",
+            ("assessor",),
+            None,
+        )
+        for n in (1, 2)
+    ]
     ability: dict[int, float] = {}
     start = now - timedelta(days=30)
     for number in range(candidates):
@@ -98,11 +115,21 @@ def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, see
         if find_user(session, email) is not None:
             continue
         theta = rng.gauss(0, 1)
-        candidate = create_user(session, email=email, name=f"Simulated candidate {tier} {number + 1}",
-                                roles=("candidate",), organisation=org,
-                                registration_number=f"SW8{TIER_DIGIT.get(tier, 9)}{number + 1:06d}")
-        endorsement = Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier=tier,
-                                  endorsed_by=employer.id, created_at=start - timedelta(days=1))
+        candidate = create_user(
+            session,
+            email=email,
+            name=f"Simulated candidate {tier} {number + 1}",
+            roles=("candidate",),
+            organisation=org,
+            registration_number=f"SW8{TIER_DIGIT.get(tier, 9)}{number + 1:06d}",
+        )
+        endorsement = Endorsement(
+            candidate_id=candidate.id,
+            organisation_id=org.id,
+            tier=tier,
+            endorsed_by=employer.id,
+            created_at=start - timedelta(days=1),
+        )
         session.add(endorsement)
         session.flush()
         at = start + timedelta(minutes=number)
@@ -124,12 +151,17 @@ def seed_cohort(session: Session, tier: str, candidates: int, now: datetime, see
     _mark_all(session, assessors, ability, start + timedelta(days=1), rng)
     released = marking.release(session, tier, actor_id=None, now=start + timedelta(days=2))
     session.commit()
-    passed = session.scalar(select(func.count(Result.id)).join(Sitting, Sitting.id == Result.sitting_id).where(
-        Sitting.tier == tier, Result.passed.is_(True)))
+    passed = session.scalar(
+        select(func.count(Result.id))
+        .join(Sitting, Sitting.id == Result.sitting_id)
+        .where(Sitting.tier == tier, Result.passed.is_(True))
+    )
     return CohortReport(tier, len(ability), passed or 0, released)
 
 
-def _user(session: Session, email: str, name: str, roles: tuple[str, ...], org: Organisation | None):
+def _user(
+    session: Session, email: str, name: str, roles: tuple[str, ...], org: Organisation | None
+):
     user = find_user(session, email)
     if user is None:
         user = create_user(session, email=email, name=name, roles=roles, organisation=org)
@@ -137,7 +169,9 @@ def _user(session: Session, email: str, name: str, roles: tuple[str, ...], org: 
     return user
 
 
-def _mark_all(session: Session, assessors, ability: dict[int, float], now: datetime, rng: Random) -> None:
+def _mark_all(
+    session: Session, assessors, ability: dict[int, float], now: datetime, rng: Random
+) -> None:
     """Both simulated assessors mark every script alike, so each is agreed at first marking."""
     while True:
         progressed = False
@@ -151,10 +185,19 @@ def _mark_all(session: Session, assessors, ability: dict[int, float], now: datet
             share = p_right(theta, item.id)
             # a deterministic mark per script, so both assessors agree
             local = Random(f"{script.id}")
-            criterion_marks = [min(c.marks, max(0, round(c.marks * share + local.uniform(-0.5, 0.5))))
-                               for c in item.rubric]
-            marking.record_mark(session, mark, assessor, criterion_marks, "Simulated marking (demo data).",
-                                submit=True, now=now)
+            criterion_marks = [
+                min(c.marks, max(0, round(c.marks * share + local.uniform(-0.5, 0.5))))
+                for c in item.rubric
+            ]
+            marking.record_mark(
+                session,
+                mark,
+                assessor,
+                criterion_marks,
+                "Simulated marking (demo data).",
+                submit=True,
+                now=now,
+            )
             session.commit()
             progressed = True
         if not progressed:

@@ -1,4 +1,5 @@
 """`naas stats items`: compute and keep a tier's item analysis and reliability."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,28 +19,46 @@ def stats_group() -> None:
     pass
 
 
-@stats_group.command("items", help="Compute a tier's item analysis and reliability, keep it for the admin pages, "
-                                   "and print the flagged items.")
+@stats_group.command(
+    "items",
+    help="Compute a tier's item analysis and reliability, keep it for the admin pages, "
+    "and print the flagged items.",
+)
 @click.option("--tier", required=True)
-@click.option("--scope", type=click.Choice(SCOPES), default="released", show_default=True,
-              help="released results only, or every submitted sitting")
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True),
-              help="also write the item table to this CSV file")
+@click.option(
+    "--scope",
+    type=click.Choice(SCOPES),
+    default="released",
+    show_default=True,
+    help="released results only, or every submitted sitting",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="also write the item table to this CSV file",
+)
 @with_app()
 def stats_items(tier: str, scope: str, csv_path: str | None) -> None:
     require_tier(tier)
     run = services.compute(db.session, tier, scope, actor_id=None, now=utcnow())
     db.session.commit()
     payload = run.payload
-    click.echo(f"{tier}: {run.sittings} sitting(s), {run.responses} response(s), {len(payload['items'])} item "
-               f"version(s); computed in {run.seconds:.2f} s")
+    click.echo(
+        f"{tier}: {run.sittings} sitting(s), {run.responses} response(s), {len(payload['items'])} item "
+        f"version(s); computed in {run.seconds:.2f} s"
+    )
     reliability = payload["tier"]
     if reliability["too_few"]:
-        click.echo(f"  reliability: too few sittings (at least {payload['min_sittings']} are needed)")
+        click.echo(
+            f"  reliability: too few sittings (at least {payload['min_sittings']} are needed)"
+        )
     else:
         alpha = "n/a" if reliability["alpha"] is None else f"{reliability['alpha']:.3f}"
         error = "n/a" if reliability["sem"] is None else f"{reliability['sem']:.2f} marks"
-        click.echo(f"  alpha (a form of {reliability['items_per_form']:.0f} items): {alpha}; SEM: {error}")
+        click.echo(
+            f"  alpha (a form of {reliability['items_per_form']:.0f} items): {alpha}; SEM: {error}"
+        )
     flagged = services.flagged(run)
     too_few = sum(1 for entry in payload["items"].values() if entry["too_few"])
     if too_few:

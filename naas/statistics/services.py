@@ -2,6 +2,7 @@
 notes raised from it, and its CSV export. Statistics are never computed inside a page
 request: `naas stats items` computes them (a background job once jobs exist), and the pages
 read the latest run, saying when it was computed."""
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,11 @@ from sqlalchemy.orm import Session
 
 from naas import audit
 from naas.engine.itemanalysis import (
-    MIN_SITTINGS, form_reliability, item_statistics, set_statistics, tier_reliability,
+    MIN_SITTINGS,
+    form_reliability,
+    item_statistics,
+    set_statistics,
+    tier_reliability,
 )
 from naas.models import ItemReviewNote, ItemVersion, StatisticsRun
 
@@ -44,7 +49,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def compute(session: Session, tier: str, scope: str, actor_id: int | None, now: datetime) -> StatisticsRun:
+def compute(
+    session: Session, tier: str, scope: str, actor_id: int | None, now: datetime
+) -> StatisticsRun:
     started = time.perf_counter()
     data = load_tier(session, tier, scope)
     responses = data.responses
@@ -63,20 +70,33 @@ def compute(session: Session, tier: str, scope: str, actor_id: int | None, now: 
     band = None
     if reliability.sem is not None and known.any():
         distance = np.abs(totals[known] - data.cut[known])
-        band = {"sem": reliability.sem, "mean_cut": float(data.cut[known].mean()),
-                "within": int((distance <= reliability.sem).sum()), "decided": int(known.sum())}
-    payload = _clean({
-        "items": {s.info.key: {**asdict(s), "info": asdict(s.info)} for s in items},
-        "sets": [asdict(s) for s in sets],
-        "tier": {k: v for k, v in asdict(reliability).items() if k != "forms"},
-        "forms": forms,
-        "band": band,
-        "item_versions": dict(zip((i.key for i in data.items), data.item_version_ids)),
-        "min_sittings": MIN_SITTINGS,
-    })
-    run = StatisticsRun(tier=tier, scope=scope, computed_at=now, computed_by=actor_id, sittings=data.sittings,
-                        responses=len(responses.score), seconds=round(time.perf_counter() - started, 3),
-                        payload=payload)
+        band = {
+            "sem": reliability.sem,
+            "mean_cut": float(data.cut[known].mean()),
+            "within": int((distance <= reliability.sem).sum()),
+            "decided": int(known.sum()),
+        }
+    payload = _clean(
+        {
+            "items": {s.info.key: {**asdict(s), "info": asdict(s.info)} for s in items},
+            "sets": [asdict(s) for s in sets],
+            "tier": {k: v for k, v in asdict(reliability).items() if k != "forms"},
+            "forms": forms,
+            "band": band,
+            "item_versions": dict(zip((i.key for i in data.items), data.item_version_ids)),
+            "min_sittings": MIN_SITTINGS,
+        }
+    )
+    run = StatisticsRun(
+        tier=tier,
+        scope=scope,
+        computed_at=now,
+        computed_by=actor_id,
+        sittings=data.sittings,
+        responses=len(responses.score),
+        seconds=round(time.perf_counter() - started, 3),
+        payload=payload,
+    )
     session.add(run)
     session.flush()
     return run
@@ -86,7 +106,9 @@ def latest(session: Session, tier: str, scope: str | None = None) -> StatisticsR
     query = select(StatisticsRun).where(StatisticsRun.tier == tier)
     if scope:
         query = query.where(StatisticsRun.scope == scope)
-    return session.scalar(query.order_by(StatisticsRun.computed_at.desc(), StatisticsRun.id.desc()).limit(1))
+    return session.scalar(
+        query.order_by(StatisticsRun.computed_at.desc(), StatisticsRun.id.desc()).limit(1)
+    )
 
 
 def sem_band(session: Session, tier: str) -> dict[str, Any] | None:
@@ -102,8 +124,9 @@ def flagged(run: StatisticsRun) -> list[dict[str, Any]]:
     return [entry for entry in run.payload["items"].values() if entry["flags"]]
 
 
-def add_review_note(session: Session, run: StatisticsRun, key: str, note: str, actor_id: int,
-                    now: datetime) -> ItemReviewNote:
+def add_review_note(
+    session: Session, run: StatisticsRun, key: str, note: str, actor_id: int, now: datetime
+) -> ItemReviewNote:
     """Send an item version back to the bank's writers with a reason, audited."""
     note = (note or "").strip()
     if not note:
@@ -113,22 +136,50 @@ def add_review_note(session: Session, run: StatisticsRun, key: str, note: str, a
     version_id = run.payload.get("item_versions", {}).get(key)
     if version_id is None or session.get(ItemVersion, version_id) is None:
         raise StatisticsRefused("That item version is not in these statistics.")
-    record = ItemReviewNote(item_version_id=version_id, source="statistics", note=note, created_by=actor_id,
-                            created_at=now)
+    record = ItemReviewNote(
+        item_version_id=version_id,
+        source="statistics",
+        note=note,
+        created_by=actor_id,
+        created_at=now,
+    )
     session.add(record)
     session.flush()
-    audit.record(session, action="item.review_note", subject_type="item_version", subject_id=key, actor_id=actor_id,
-                 now=now, data={"note_id": record.id, "source": "statistics", "run": run.id})
+    audit.record(
+        session,
+        action="item.review_note",
+        subject_type="item_version",
+        subject_id=key,
+        actor_id=actor_id,
+        now=now,
+        data={"note_id": record.id, "source": "statistics", "run": run.id},
+    )
     return record
 
 
 def notes_for(session: Session, item_version_id: int) -> list[ItemReviewNote]:
-    return list(session.scalars(select(ItemReviewNote).where(ItemReviewNote.item_version_id == item_version_id)
-                                .order_by(ItemReviewNote.created_at)))
+    return list(
+        session.scalars(
+            select(ItemReviewNote)
+            .where(ItemReviewNote.item_version_id == item_version_id)
+            .order_by(ItemReviewNote.created_at)
+        )
+    )
 
 
-CSV_COLUMNS = ("item", "version", "scenario", "type", "area", "marks", "sittings", "facility", "item_rest",
-               "upper_lower", "flags")
+CSV_COLUMNS = (
+    "item",
+    "version",
+    "scenario",
+    "type",
+    "area",
+    "marks",
+    "sittings",
+    "facility",
+    "item_rest",
+    "upper_lower",
+    "flags",
+)
 
 
 def to_csv(run: StatisticsRun) -> str:
@@ -140,7 +191,21 @@ def to_csv(run: StatisticsRun) -> str:
         if entry["too_few"]:
             figures = ["too few sittings"] * 3
         else:
-            figures = ["" if entry[k] is None else f"{entry[k]:.3f}" for k in ("facility", "item_rest", "upper_lower")]
-        writer.writerow([info["item_id"], info["version"], info["scenario"], info["type"], info["area"],
-                         info["marks"], entry["n"], *figures, "; ".join(entry["flags"])])
+            figures = [
+                "" if entry[k] is None else f"{entry[k]:.3f}"
+                for k in ("facility", "item_rest", "upper_lower")
+            ]
+        writer.writerow(
+            [
+                info["item_id"],
+                info["version"],
+                info["scenario"],
+                info["type"],
+                info["area"],
+                info["marks"],
+                entry["n"],
+                *figures,
+                "; ".join(entry["flags"]),
+            ]
+        )
     return out.getvalue()

@@ -1,14 +1,15 @@
 """Admin pages: a tier's item analysis and reliability as last computed, an item's figures
 beside its text, review notes, and the CSV export. Nothing here computes statistics: the
 pages read the latest run and say when it was computed."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from naas import db
-from naas.bank_store import loaded_tiers
 from naas.auth.decorators import roles_required
+from naas.bank_store import loaded_tiers
 from naas.clock import now as clock_now
 from naas.models import ItemVersion, ScenarioVersion
 from naas.sitting.services import tier_for
@@ -17,6 +18,7 @@ from . import services
 from .forms import ReviewNoteForm
 
 admin_bp = Blueprint("statistics_admin", __name__, url_prefix="/admin/statistics")
+
 
 def _tiers() -> list[str]:
     return loaded_tiers(db.session)
@@ -39,9 +41,14 @@ def index():
 @roles_required("admin")
 def tier_page(tier: str):
     run = _run_or_404(tier)
-    items = sorted(run.payload["items"].values(), key=lambda e: (not e["flags"], e["info"]["key"])) if run else []
-    return render_template("statistics/tier.html", tier=tier, tier_def=tier_for(db.session, tier), run=run,
-                           items=items)
+    items = (
+        sorted(run.payload["items"].values(), key=lambda e: (not e["flags"], e["info"]["key"]))
+        if run
+        else []
+    )
+    return render_template(
+        "statistics/tier.html", tier=tier, tier_def=tier_for(db.session, tier), run=run, items=items
+    )
 
 
 @admin_bp.route("/<tier>/items.csv")
@@ -50,8 +57,13 @@ def tier_csv(tier: str):
     run = _run_or_404(tier)
     if run is None:
         abort(404)
-    return Response(services.to_csv(run), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="item-statistics-{tier}-{run.id}.csv"'})
+    return Response(
+        services.to_csv(run),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="item-statistics-{tier}-{run.id}.csv"'
+        },
+    )
 
 
 @admin_bp.route("/<tier>/items/<key>", methods=["GET", "POST"])
@@ -66,15 +78,26 @@ def item_page(tier: str, key: str):
     form = ReviewNoteForm()
     if form.validate_on_submit():
         try:
-            services.add_review_note(db.session, run, key, form.note.data, current_user.id, clock_now())
+            services.add_review_note(
+                db.session, run, key, form.note.data, current_user.id, clock_now()
+            )
         except services.StatisticsRefused as exc:
             form.note.errors.append(str(exc))
         else:
-            flash("Review note added: the item version is listed for the bank's writers.", "success")
+            flash(
+                "Review note added: the item version is listed for the bank's writers.", "success"
+            )
             return redirect(url_for("statistics_admin.item_page", tier=tier, key=key))
     status = 422 if form.errors else 200
-    return render_template("statistics/item.html", tier=tier, run=run, entry=entry, item=item, form=form,
-                           notes=services.notes_for(db.session, version.id)), status
+    return render_template(
+        "statistics/item.html",
+        tier=tier,
+        run=run,
+        entry=entry,
+        item=item,
+        form=form,
+        notes=services.notes_for(db.session, version.id),
+    ), status
 
 
 def _item_definition(version: ItemVersion) -> dict:

@@ -1,5 +1,6 @@
 """The cue audit: content-blind strategies scored by the contract, the surface model, the
 key's length rank, and `naas bank audit` on good and bad banks."""
+
 from __future__ import annotations
 
 import itertools
@@ -18,7 +19,20 @@ from naas.engine.items import REGISTRY
 
 from .builders import TIERS, write_bank
 
-WORDS = "plan visit child parent school record review meeting family worker risk support".split()
+WORDS = [
+    "plan",
+    "visit",
+    "child",
+    "parent",
+    "school",
+    "record",
+    "review",
+    "meeting",
+    "family",
+    "worker",
+    "risk",
+    "support",
+]
 
 
 def brute_force(item, preference):
@@ -28,7 +42,10 @@ def brute_force(item, preference):
     for label, value in preference.items():
         groups.setdefault(value, []).append(label)
     blocks = [groups[v] for v in sorted(groups, reverse=True)]
-    orders = [[label for part in parts for label in part] for parts in itertools.product(*(itertools.permutations(b) for b in blocks))]
+    orders = [
+        [label for part in parts for label in part]
+        for parts in itertools.product(*(itertools.permutations(b) for b in blocks))
+    ]
     if item.name == "single":
         responses = [order[0] for order in orders]
     elif item.name == "multiple":
@@ -41,9 +58,18 @@ def brute_force(item, preference):
 
 def option_item(kind: str, n: int, rng: random.Random, **extra):
     labels = "abcdefgh"[:n]
-    options = {label: " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) for label in labels}
-    spec = {"id": "x-1", "type": kind, "area": "P1", "marks": rng.randint(1, 4), "stem": "Which?",
-            "options": options, "rationale": "Because."}
+    options = {
+        label: " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) for label in labels
+    }
+    spec = {
+        "id": "x-1",
+        "type": kind,
+        "area": "P1",
+        "marks": rng.randint(1, 4),
+        "stem": "Which?",
+        "options": options,
+        "rationale": "Because.",
+    }
     if kind == "single":
         spec["key"] = rng.choice(labels)
     elif kind == "ranking":
@@ -58,7 +84,9 @@ def option_item(kind: str, n: int, rng: random.Random, **extra):
 @pytest.mark.parametrize("kind,low", [("single", 2), ("multiple", 3), ("ranking", 3)])
 @settings(deadline=None)  # the brute force walks up to 7! orders
 @given(seed=st.integers(0, 10**6), n=st.integers(0, 4), ties=st.integers(1, 4))
-def test_a_rule_earns_what_every_way_of_settling_its_ties_earns_on_average(kind, low, seed, n, ties):
+def test_a_rule_earns_what_every_way_of_settling_its_ties_earns_on_average(
+    kind, low, seed, n, ties
+):
     rng = random.Random(seed)
     item = option_item(kind, low + n, rng)
     preference = {label: float(rng.randint(1, ties)) for label in item.options}
@@ -76,9 +104,18 @@ def test_multiple_items_without_select_are_answered_with_half_the_options(scorin
 
 
 def test_the_random_responder_of_a_ranking_earns_what_the_contract_gives_a_random_order():
-    item = REGISTRY["ranking"].from_spec({
-        "id": "x-1", "type": "ranking", "area": "P1", "marks": 12, "stem": "Order.", "rationale": "R.",
-        "options": {"a": "A", "b": "B", "c": "C", "d": "D"}, "key": ["a", "b", "c", "d"]})
+    item = REGISTRY["ranking"].from_spec(
+        {
+            "id": "x-1",
+            "type": "ranking",
+            "area": "P1",
+            "marks": 12,
+            "stem": "Order.",
+            "rationale": "R.",
+            "options": {"a": "A", "b": "B", "c": "C", "d": "D"},
+            "key": ["a", "b", "c", "d"],
+        }
+    )
     # Each option is equally likely in each position. Points (3 - distance) summed over the four
     # positions: 6 for an option keyed first or last, 8 for one keyed second or third; 28 / 4 = 7 of
     # the 12 points possible, so 7 of 12 marks: the 58% a random order earns.
@@ -89,7 +126,9 @@ def test_chi_square_tail_matches_scipy():
     scipy_stats = pytest.importorskip("scipy.stats")
     for df in range(1, 9):
         for statistic in (0.01, 0.5, 3.0, 9.0, 25.0):
-            assert chi_square_sf(statistic, df) == pytest.approx(scipy_stats.chi2.sf(statistic, df), abs=1e-12)
+            assert chi_square_sf(statistic, df) == pytest.approx(
+                scipy_stats.chi2.sf(statistic, df), abs=1e-12
+            )
 
 
 # -- whole tiers ---------------------------------------------------------------------------
@@ -109,13 +148,37 @@ def tier_bank(tmp_path, cue: bool, scenarios: int = 6, per_stage: int = 6, seed:
                 if cue and label == key:
                     text += ", and review the plan with the family, the school and the worker"
                 options[label] = text.capitalize()
-            items.append({"id": f"{sid}-{i + 1}", "type": "single", "area": "P1" if i % 2 else "P2", "marks": 1,
-                          "stem": "What should you do next?", "options": options, "key": key,
-                          "rationale": "It is right.", "references": ["Children Act 1989 s17"]})
-        specs.append({"id": sid, "tier": "practitioner", "version": 1, "status": "live", "title": "A case",
-                      "stages": [{"id": "one", "narrative": "A case.", "items": items}]})
-    tiers = {"tiers": [dict(TIERS["tiers"][0], blueprint={"scenarios": 1, "min_items_per_area": 1,
-                                                          "total_marks": per_stage})]}
+            items.append(
+                {
+                    "id": f"{sid}-{i + 1}",
+                    "type": "single",
+                    "area": "P1" if i % 2 else "P2",
+                    "marks": 1,
+                    "stem": "What should you do next?",
+                    "options": options,
+                    "key": key,
+                    "rationale": "It is right.",
+                    "references": ["Children Act 1989 s17"],
+                }
+            )
+        specs.append(
+            {
+                "id": sid,
+                "tier": "practitioner",
+                "version": 1,
+                "status": "live",
+                "title": "A case",
+                "stages": [{"id": "one", "narrative": "A case.", "items": items}],
+            }
+        )
+    tiers = {
+        "tiers": [
+            dict(
+                TIERS["tiers"][0],
+                blueprint={"scenarios": 1, "min_items_per_area": 1, "total_marks": per_stage},
+            )
+        ]
+    }
     result = check_bank(write_bank(tmp_path / ("cued" if cue else "clean"), tiers, specs))
     assert result.ok, result.problems
     return result
@@ -132,8 +195,14 @@ def test_a_bank_whose_keys_are_the_long_options_fails_and_says_which_rule_finds_
     assert not audit.passed
     assert any("'longest option' earns 100.0%" in f for f in audit.failures)
     assert any("surface model" in f for f in audit.failures)
-    longest = {c.message.split(":")[0] for c in result.cues if "the key is uniquely the longest option" in c.message}
-    clauses = {c.message.split(":")[0] for c in result.cues if "the key has the most clauses" in c.message}
+    longest = {
+        c.message.split(":")[0]
+        for c in result.cues
+        if "the key is uniquely the longest option" in c.message
+    }
+    clauses = {
+        c.message.split(":")[0] for c in result.cues if "the key has the most clauses" in c.message
+    }
     assert len(longest) == len(clauses) == 36  # every item, by name
 
 
@@ -156,13 +225,21 @@ def test_a_tier_with_too_few_items_says_so_instead_of_a_number(tmp_path):
     result = tier_bank(tmp_path, cue=True, scenarios=3, per_stage=4)
     model = leak_test(objective_items(result.bank.scenarios_of("practitioner")))
     assert model.accuracy is None and model.excess is None
-    assert "too few objective items for a cross-validated model (12 items in 3 scenarios" in model.too_few
+    assert (
+        "too few objective items for a cross-validated model (12 items in 3 scenarios"
+        in model.too_few
+    )
 
 
 # -- the command ---------------------------------------------------------------------------
 def naas(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "naas.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "naas.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_bank_audit_exits_1_on_a_cued_tier_and_prints_each_items_cue_with_its_line(tmp_path):

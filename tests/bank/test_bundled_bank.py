@@ -1,6 +1,7 @@
 """The bundled bank holds the line the cue audit draws: no content-blind rule and no
 surface model finds its keys, every objective item cites what its key rests on, and no item
 carries a cue a writer was warned about (docs/question-bank.md, "The cue audit")."""
+
 from __future__ import annotations
 
 import pytest

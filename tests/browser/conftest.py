@@ -1,5 +1,6 @@
 """Browser tests: Debian's Chromium driven by Playwright against the app served by a real
 server on 127.0.0.1, with its own fresh database and the bundled bank loaded."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,15 @@ from naas.bank_store import store_bank
 from ..conftest import need_service
 
 CHROMIUM = os.environ.get("NAAS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +62,15 @@ class LiveServer:
 def live_app(sqlite_template, tmp_path, bundled_bank):
     path = tmp_path / "live.sqlite3"
     shutil.copy(sqlite_template, path)
-    app = create_app({"NAAS_ENV": "testing", "SECRET_KEY": "b" * 40, "NAAS_DATABASE_URL": f"sqlite:///{path}",
-                      "NAAS_LOGIN_LIMIT": "1000 per minute", "NAAS_BASE_URL": "http://127.0.0.1"})
+    app = create_app(
+        {
+            "NAAS_ENV": "testing",
+            "SECRET_KEY": "b" * 40,
+            "NAAS_DATABASE_URL": f"sqlite:///{path}",
+            "NAAS_LOGIN_LIMIT": "1000 per minute",
+            "NAAS_BASE_URL": "http://127.0.0.1",
+        }
+    )
     with app.app_context():
         store_bank(db.session, bundled_bank, source="bundled", actor_id=None, now=datetime.now(UTC))
         db.session.commit()

@@ -7,6 +7,7 @@ a practitioner test (marked twice, released), a second candidate mid-test, asses
 a moderator, an employer and an admin; serves the app on 127.0.0.1 and photographs each
 role's main pages in Debian's Chromium.
 """
+
 from __future__ import annotations
 
 import random
@@ -39,27 +40,74 @@ def build_world(app) -> dict:
     now = datetime.now(UTC)
     with app.app_context():
         s = db.session
-        store_bank(s, check_bank(BUNDLED_BANK).bank, source="screenshots", actor_id=None, now=now - timedelta(days=3))
+        store_bank(
+            s,
+            check_bank(BUNDLED_BANK).bank,
+            source="screenshots",
+            actor_id=None,
+            now=now - timedelta(days=3),
+        )
         council = Organisation(name="Northfield Borough Council")
         trust = Organisation(name="Eastmere Assessment Trust")
         s.add_all([council, trust])
         s.flush()
         people = {
-            "employer": create_user(s, email="employer@example.org", name="Gareth Hughes", roles=["employer"],
-                                    password=PASSWORD, organisation=council),
-            "candidate": create_user(s, email="amara@example.org", name="Amara Okafor", roles=["candidate"],
-                                     password=PASSWORD, organisation=council, registration_number="SW104233"),
-            "sitting": create_user(s, email="tom@example.org", name="Tom Reid", roles=["candidate"],
-                                   password=PASSWORD, organisation=council, registration_number="SW118802"),
-            "assessor": create_user(s, email="priya@example.org", name="Priya Raman", roles=["assessor"],
-                                    password=PASSWORD, organisation=trust),
-            "moderator": create_user(s, email="helen@example.org", name="Helen Adeyemi",
-                                     roles=["assessor", "moderator"], password=PASSWORD, organisation=trust),
-            "admin": create_user(s, email="admin@example.org", name="Sam Carter", roles=["admin"], password=PASSWORD),
+            "employer": create_user(
+                s,
+                email="employer@example.org",
+                name="Gareth Hughes",
+                roles=["employer"],
+                password=PASSWORD,
+                organisation=council,
+            ),
+            "candidate": create_user(
+                s,
+                email="amara@example.org",
+                name="Amara Okafor",
+                roles=["candidate"],
+                password=PASSWORD,
+                organisation=council,
+                registration_number="SW104233",
+            ),
+            "sitting": create_user(
+                s,
+                email="tom@example.org",
+                name="Tom Reid",
+                roles=["candidate"],
+                password=PASSWORD,
+                organisation=council,
+                registration_number="SW118802",
+            ),
+            "assessor": create_user(
+                s,
+                email="priya@example.org",
+                name="Priya Raman",
+                roles=["assessor"],
+                password=PASSWORD,
+                organisation=trust,
+            ),
+            "moderator": create_user(
+                s,
+                email="helen@example.org",
+                name="Helen Adeyemi",
+                roles=["assessor", "moderator"],
+                password=PASSWORD,
+                organisation=trust,
+            ),
+            "admin": create_user(
+                s, email="admin@example.org", name="Sam Carter", roles=["admin"], password=PASSWORD
+            ),
         }
         for who in ("candidate", "sitting"):
-            s.add(Endorsement(candidate_id=people[who].id, organisation_id=council.id, tier="practitioner",
-                              endorsed_by=people["employer"].id, created_at=now - timedelta(days=2)))
+            s.add(
+                Endorsement(
+                    candidate_id=people[who].id,
+                    organisation_id=council.id,
+                    tier="practitioner",
+                    endorsed_by=people["employer"].id,
+                    created_at=now - timedelta(days=2),
+                )
+            )
         s.flush()
         endorsement = s.query(Endorsement).filter_by(candidate_id=people["candidate"].id).one()
         start = now - timedelta(days=1)
@@ -69,10 +117,12 @@ def build_world(app) -> dict:
         for page in range(sitting.form.stage_count):
             for entry in form.page_items(page):
                 item = entry.item
-                answer = {"single": lambda: item.key if rng.random() < 0.75 else next(iter(item.options)),
-                          "multiple": lambda: sorted(item.key),
-                          "ranking": lambda: list(item.key),
-                          "free_text": lambda: item.model_answer or "A written answer."}[item.name]()
+                answer = {
+                    "single": lambda: item.key if rng.random() < 0.75 else next(iter(item.options)),
+                    "multiple": lambda: sorted(item.key),
+                    "ranking": lambda: list(item.key),
+                    "free_text": lambda: item.model_answer or "A written answer.",
+                }[item.name]()
                 sittings.save_answer(s, sitting, entry, answer, 1, start, source="page")
             if page < sitting.form.stage_count - 1:
                 sittings.move_on(s, sitting, page, sitting.form, start)
@@ -81,16 +131,26 @@ def build_world(app) -> dict:
         for marker, generous in ((people["assessor"], False), (people["moderator"], True)):
             while (mark := marking.take_next(s, marker, now)) is not None:
                 rubric = marking.item_of(s, s.get(ItemVersion, mark.script.item_version_id)).rubric
-                marks = [c.marks - (0 if generous or n else 1) for n, c in enumerate(rubric)]  # within tolerance
-                marking.record_mark(s, mark, marker, marks, "Marked against the rubric descriptors.", True, now)
+                marks = [
+                    c.marks - (0 if generous or n else 1) for n, c in enumerate(rubric)
+                ]  # within tolerance
+                marking.record_mark(
+                    s, mark, marker, marks, "Marked against the rubric descriptors.", True, now
+                )
         s.commit()
         marking.release(s, "practitioner", people["admin"].id, now)
         s.commit()
         other = s.query(Endorsement).filter_by(candidate_id=people["sitting"].id).one()
-        in_progress = sittings.start_sitting(s, people["sitting"], other, now - timedelta(minutes=20), seed=7)
+        in_progress = sittings.start_sitting(
+            s, people["sitting"], other, now - timedelta(minutes=20), seed=7
+        )
         s.commit()
         numbers = [c.number for c in _certificates(s, people["candidate"].id)]
-        return {"result_sitting": sitting.id, "in_progress": in_progress.id, "certificate": numbers[0] if numbers else None}
+        return {
+            "result_sitting": sitting.id,
+            "in_progress": in_progress.id,
+            "certificate": numbers[0] if numbers else None,
+        }
 
 
 def _certificates(session, candidate_id):
@@ -108,8 +168,15 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp())
     url = f"sqlite:///{workdir / 'screens.sqlite3'}"
     upgrade(create_engine(url))
-    app = create_app({"NAAS_ENV": "demo", "SECRET_KEY": "s" * 40, "NAAS_DATABASE_URL": url,
-                      "NAAS_LOGIN_LIMIT": "1000 per minute", "NAAS_LOGIN_FAILURE_LIMIT": "1000 per minute"})
+    app = create_app(
+        {
+            "NAAS_ENV": "demo",
+            "SECRET_KEY": "s" * 40,
+            "NAAS_DATABASE_URL": url,
+            "NAAS_LOGIN_LIMIT": "1000 per minute",
+            "NAAS_LOGIN_FAILURE_LIMIT": "1000 per minute",
+        }
+    )
     ids = build_world(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"
@@ -157,8 +224,18 @@ def main() -> None:
             pdf = passed.request.get(f"{base}/certificates/{ids['certificate']}.pdf")
             pdf_path = workdir / "certificate.pdf"
             pdf_path.write_bytes(pdf.body())
-            subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf_path), str(OUT / "14-certificate")],
-                           check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "80",
+                    "-singlefile",
+                    str(pdf_path),
+                    str(OUT / "14-certificate"),
+                ],
+                check=True,
+            )
             shots.append("14-certificate")
         admin = as_user("admin@example.org")
         shot(admin, "10-admin-marking", "/admin/marking/")

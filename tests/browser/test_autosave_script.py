@@ -1,5 +1,6 @@
 """sitting.js in a real browser: what autosave does when a reply is lost or a save is stale.
 (The whole sitting, keyboard only, is in tests/browser/test_sitting.py.)"""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,9 @@ def first_choice_question(page, live_app):
 def stored(live_app, item_id):
     """The stored (answer, client_seq) of a question."""
     with live_app.app.app_context():
-        return db.session.execute(select(Response.answer, Response.client_seq)
-                                  .where(Response.form_item_id == item_id)).one()
+        return db.session.execute(
+            select(Response.answer, Response.client_seq).where(Response.form_item_id == item_id)
+        ).one()
 
 
 def test_a_save_whose_reply_was_lost_does_not_make_the_next_change_stale(live_app, page, expect):
@@ -57,7 +59,9 @@ def test_a_stale_save_stops_saving_that_question_and_offers_a_reload(live_app, p
     question = first_choice_question(page, live_app)
     item_id = int(question.get_attribute("data-item"))
     with live_app.app.app_context():  # another device saved a newer answer meanwhile
-        db.session.execute(update(Response).where(Response.form_item_id == item_id).values(client_seq=50))
+        db.session.execute(
+            update(Response).where(Response.form_item_id == item_id).values(client_seq=50)
+        )
         db.session.commit()
     question.locator("input").nth(0).check()
     notice = question.get_by_role("alert")

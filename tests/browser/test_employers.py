@@ -1,6 +1,7 @@
 """An employer in a real browser: endorses someone new, passes on the link, the new candidate
 sets a password and shares their profile, the employer checks numbers in bulk; every page
 on the way passes axe without a serious or critical violation."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -20,14 +21,30 @@ def employer_and_admin(app):
         org = Organisation(name="Browser Council")
         db.session.add(org)
         db.session.flush()
-        create_user(db.session, email="emp@browser.test", name="Emp Loyer", roles=["employer"], password=PASSWORD,
-                    organisation=org)
-        create_user(db.session, email="admin@browser.test", name="Ad Min", roles=["admin"], password=PASSWORD)
+        create_user(
+            db.session,
+            email="emp@browser.test",
+            name="Emp Loyer",
+            roles=["employer"],
+            password=PASSWORD,
+            organisation=org,
+        )
+        create_user(
+            db.session,
+            email="admin@browser.test",
+            name="Ad Min",
+            roles=["admin"],
+            password=PASSWORD,
+        )
         db.session.commit()
 
 
 def no_serious_violations(page, axe_runner):
-    violations = [v for v in axe_runner.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    violations = [
+        v
+        for v in axe_runner.run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
     assert violations == [], [(v["id"], [n["html"] for n in v["nodes"]]) for v in violations]
 
 
@@ -50,7 +67,9 @@ def test_endorse_set_a_password_share_and_check_in_bulk(live_app, page, tmp_path
     page.get_by_label("Approved child and family practitioner").check()
     page.get_by_role("button", name="Endorse").click()
     link = page.get_by_label("Set-password link for nia@browser.test").input_value()
-    assert link.startswith("http://127.0.0.1/set-password/")  # on NAAS_BASE_URL, which has no port here
+    assert link.startswith(
+        "http://127.0.0.1/set-password/"
+    )  # on NAAS_BASE_URL, which has no port here
     link = url + urlsplit(link).path
     no_serious_violations(page, axe_runner)
 

@@ -4,6 +4,7 @@ test with the keyboard alone, leaves mid-stage and resumes, and submits; two ass
 and a moderator resolves a disagreement; an admin releases; the candidate downloads the
 certificate; a member of the public verifies it by number; an admin revokes it and the
 verification page says so."""
+
 from __future__ import annotations
 
 import re
@@ -38,22 +39,51 @@ class AxeChecks:
         self.seen.add(key)
         for violation in self.axe.run(page).response["violations"]:
             if violation["impact"] in ("serious", "critical"):
-                self.problems.append((key, violation["id"], [n["html"][:120] for n in violation["nodes"]][:3]))
+                self.problems.append(
+                    (key, violation["id"], [n["html"][:120] for n in violation["nodes"]][:3])
+                )
 
 
 def people(app):
     with app.app_context():
-        council, trust = Organisation(name="Journey Council"), Organisation(name="Journey Marking Trust")
+        council, trust = (
+            Organisation(name="Journey Council"),
+            Organisation(name="Journey Marking Trust"),
+        )
         db.session.add_all([council, trust])
         db.session.flush()
-        create_user(db.session, email="emp@journey.test", name="Emma Ployer", roles=["employer"], password=PASSWORD,
-                    organisation=council)
+        create_user(
+            db.session,
+            email="emp@journey.test",
+            name="Emma Ployer",
+            roles=["employer"],
+            password=PASSWORD,
+            organisation=council,
+        )
         for n in (1, 2):
-            create_user(db.session, email=f"a{n}@journey.test", name=f"Assessor {n}", roles=["assessor"],
-                        password=PASSWORD, organisation=trust)
-        create_user(db.session, email="mod@journey.test", name="Mo Derator", roles=["assessor", "moderator"],
-                    password=PASSWORD, organisation=trust)
-        create_user(db.session, email="admin@journey.test", name="Ad Min", roles=["admin"], password=PASSWORD)
+            create_user(
+                db.session,
+                email=f"a{n}@journey.test",
+                name=f"Assessor {n}",
+                roles=["assessor"],
+                password=PASSWORD,
+                organisation=trust,
+            )
+        create_user(
+            db.session,
+            email="mod@journey.test",
+            name="Mo Derator",
+            roles=["assessor", "moderator"],
+            password=PASSWORD,
+            organisation=trust,
+        )
+        create_user(
+            db.session,
+            email="admin@journey.test",
+            name="Ad Min",
+            roles=["admin"],
+            password=PASSWORD,
+        )
         db.session.commit()
 
 
@@ -112,7 +142,9 @@ def answer_page_by_keyboard(page, items):
                     page.keyboard.press("ArrowDown")
         else:
             tab_to(page, question.locator("textarea"))
-            page.keyboard.type("The children's safety comes first: I would see them today, then analyse the risks.")
+            page.keyboard.type(
+                "The children's safety comes first: I would see them today, then analyse the risks."
+            )
 
 
 def answers_on_page(page):
@@ -175,7 +207,10 @@ def test_the_whole_journey(live_app, page, axe_runner, expect):
     page.get_by_label("Approved child and family practitioner").check()
     page.get_by_role("button", name="Endorse").click()
     axe(page)
-    link = url + urlsplit(page.get_by_label("Set-password link for nia@journey.test").input_value()).path
+    link = (
+        url
+        + urlsplit(page.get_by_label("Set-password link for nia@journey.test").input_value()).path
+    )
     signed_out(page, axe)
 
     # the candidate sets a password and signs in, with the keyboard alone from here on
@@ -251,7 +286,9 @@ def test_the_whole_journey(live_app, page, axe_runner, expect):
         for criterion in page.locator("fieldset.criterion").all():
             radios = criterion.locator("input[type=radio]")
             radios.nth(radios.count() - 1).check()
-        page.get_by_label("Reason for the final mark").fill("The analysis meets every descriptor at the top.")
+        page.get_by_label("Reason for the final mark").fill(
+            "The analysis meets every descriptor at the top."
+        )
         page.get_by_role("button", name="Submit marks").click()
         moderated += 1
     assert moderated == sum(1 for item in items.values() if item.name == "free_text")
@@ -266,7 +303,9 @@ def test_the_whole_journey(live_app, page, axe_runner, expect):
     signed_out(page, axe)
 
     # the candidate sees the result and downloads the certificate
-    signed_in(page, url, "nia@journey.test", NEW_PASSWORD, axe)  # the dashboard with a certificate on it
+    signed_in(
+        page, url, "nia@journey.test", NEW_PASSWORD, axe
+    )  # the dashboard with a certificate on it
     page.get_by_role("link", name="See your result").click()
     axe(page)
     assert page.locator(".result-outcome").inner_text() == "Passed"
@@ -291,13 +330,17 @@ def test_the_whole_journey(live_app, page, axe_runner, expect):
     signed_in(page, url, "admin@journey.test", PASSWORD, axe)
     page.goto(f"{url}/admin/certificates/{number}")
     axe(page)
-    page.get_by_label("Reason for revoking").fill("Issued in error after a data entry mistake at the employer.")
+    page.get_by_label("Reason for revoking").fill(
+        "Issued in error after a data entry mistake at the employer."
+    )
     page.get_by_role("button", name=re.compile("Revoke certificate")).click()
     expect(page.get_by_text(f"Certificate {number} is revoked.")).to_be_visible()
     signed_out(page, axe)
     page.goto(f"{url}/verify/{number}")
     axe(page)
     assert page.locator(".cert-status-title").inner_text() == "Revoked"
-    expect(page.get_by_text("Issued in error after a data entry mistake at the employer.")).to_be_visible()
+    expect(
+        page.get_by_text("Issued in error after a data entry mistake at the employer.")
+    ).to_be_visible()
 
     assert axe.problems == []

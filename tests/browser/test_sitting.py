@@ -1,5 +1,6 @@
 """A candidate sits a test in a real browser: keyboard only, answers saved as they change,
 leaving mid-stage and resuming, and the time announced without stealing focus."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -19,12 +20,32 @@ def endorsed_candidate(app):
         org = Organisation(name="Browser Council")
         db.session.add(org)
         db.session.flush()
-        employer = create_user(db.session, email="emp@browser.test", name="Emp", roles=["employer"],
-                               password=PASSWORD, organisation=org)
-        candidate = create_user(db.session, email="cand@browser.test", name="Cand Idate", roles=["candidate"],
-                                password=PASSWORD, organisation=org, registration_number="SW555001")
-        db.session.add(Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier="practitioner",
-                                   endorsed_by=employer.id, created_at=datetime.now(UTC)))
+        employer = create_user(
+            db.session,
+            email="emp@browser.test",
+            name="Emp",
+            roles=["employer"],
+            password=PASSWORD,
+            organisation=org,
+        )
+        candidate = create_user(
+            db.session,
+            email="cand@browser.test",
+            name="Cand Idate",
+            roles=["candidate"],
+            password=PASSWORD,
+            organisation=org,
+            registration_number="SW555001",
+        )
+        db.session.add(
+            Endorsement(
+                candidate_id=candidate.id,
+                organisation_id=org.id,
+                tier="practitioner",
+                endorsed_by=employer.id,
+                created_at=datetime.now(UTC),
+            )
+        )
         db.session.commit()
         return candidate.id
 
@@ -41,8 +62,11 @@ def start_a_sitting(live_app, page) -> int:
 
 def saved_answers(app, sitting_id):
     with app.app_context():
-        return {r.form_item_id: r.answer for r in db.session.scalars(
-            select(Response).where(Response.sitting_id == sitting_id)) if r.answer not in (None, [], "")}
+        return {
+            r.form_item_id: r.answer
+            for r in db.session.scalars(select(Response).where(Response.sitting_id == sitting_id))
+            if r.answer not in (None, [], "")
+        }
 
 
 def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expect):
@@ -90,7 +114,9 @@ def test_keyboard_only_sitting_saves_as_it_goes_and_resumes(live_app, page, expe
 
 def test_the_time_left_is_announced_politely_without_moving_focus(live_app, page, expect):
     start_a_sitting(live_app, page)
-    with live_app.app.app_context():  # the test has run for a while: 5 minutes and 4 seconds are left
+    with (
+        live_app.app.app_context()
+    ):  # the test has run for a while: 5 minutes and 4 seconds are left
         sitting = db.session.scalar(select(Sitting))
         sitting.deadline = datetime.now(UTC) + timedelta(minutes=5, seconds=4)
         db.session.commit()
@@ -99,7 +125,9 @@ def test_the_time_left_is_announced_politely_without_moving_focus(live_app, page
     expect(announcer).to_have_text("6 minutes remaining.")
     focused = page.locator(".question input, .question select, .question textarea").first
     focused.focus()
-    expect(announcer).to_have_text("5 minutes remaining.", timeout=10000)  # crossing the 5-minute mark
+    expect(announcer).to_have_text(
+        "5 minutes remaining.", timeout=10000
+    )  # crossing the 5-minute mark
     assert focused.evaluate("element => element === document.activeElement")
     assert announcer.get_attribute("aria-live") == "polite"
     expect(page.locator("#time-left")).to_contain_text("4 min")

@@ -1,5 +1,6 @@
 """A candidate who passed the small bank's practitioner test, with its result released and its
 certificate issued; their employer, another organisation's employer, an admin; a clock."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,7 +14,12 @@ from naas.sitting import services as sitting_services
 
 from ..helpers import login, make_org, make_user
 from ..sitting.conftest import (  # noqa: F401  (fixtures shared with the sitting tests)
-    START, Clock, clock, endorse, loaded, small_bank,
+    START,
+    Clock,
+    clock,
+    endorse,
+    loaded,
+    small_bank,
 )
 
 RELEASED = START + timedelta(days=10)
@@ -75,8 +81,10 @@ def certificate(session, result):
 @pytest.fixture
 def signed_in_as(app, clock):
     """A client signed in as the given user."""
+
     def sign_in(user):
         client = app.test_client()
         assert login(client, user.email).status_code == 302
         return client
+
     return sign_in

@@ -1,5 +1,6 @@
 """The portable credential: an Open Badges 3.0 credential signed as a VC-JWT (EdDSA), and its
 offline check, which tells a genuine credential from a tampered or forged one."""
+
 from __future__ import annotations
 
 import base64
@@ -7,8 +8,14 @@ import json
 
 import pytest
 
-from naas.certificates.credentials import CredentialError, check_credential, credential_jwt, encode_jwt, open_badge
-from naas.certificates.signing import b64url, parse_key, new_key_text
+from naas.certificates.credentials import (
+    CredentialError,
+    check_credential,
+    credential_jwt,
+    encode_jwt,
+    open_badge,
+)
+from naas.certificates.signing import b64url, new_key_text, parse_key
 
 from .test_signing import FACTS
 
@@ -33,7 +40,10 @@ def test_the_payload_is_an_open_badges_credential_with_matching_registered_claim
     assert payload["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert payload["id"] == payload["jti"] == FACTS.verify_url
     assert payload["issuer"]["id"] == payload["iss"] == "https://naas.example.org"
-    assert payload["validFrom"] == "2026-03-12T00:00:00Z" and payload["validUntil"] == "2029-03-12T00:00:00Z"
+    assert (
+        payload["validFrom"] == "2026-03-12T00:00:00Z"
+        and payload["validUntil"] == "2029-03-12T00:00:00Z"
+    )
     achievement = payload["credentialSubject"]["achievement"]
     assert achievement["name"] == "Approved child and family practitioner"
     assert "P1 Relationships" in achievement["criteria"]["narrative"]
@@ -41,16 +51,23 @@ def test_the_payload_is_an_open_badges_credential_with_matching_registered_claim
 
 def test_a_genuine_credential_checks_out_with_its_facts():
     checked = check_credential(credential_jwt(FACTS, KEY), KEYS)
-    assert (checked.number, checked.holder_name, checked.registration_number, checked.tier_title) == (
-        FACTS.number, "Amara Okafor", "SW424242", "Approved child and family practitioner")
+    assert (
+        checked.number,
+        checked.holder_name,
+        checked.registration_number,
+        checked.tier_title,
+    ) == (FACTS.number, "Amara Okafor", "SW424242", "Approved child and family practitioner")
 
 
-@pytest.mark.parametrize("path, value", [
-    (("credentialSubject", "identifier", 0, "identityHash"), "Someone Else"),
-    (("credentialSubject", "achievement", "name"), "Practice leader"),
-    (("validUntil",), "2039-03-12T00:00:00Z"),
-    (("exp",), 2200000000),
-])
+@pytest.mark.parametrize(
+    "path, value",
+    [
+        (("credentialSubject", "identifier", 0, "identityHash"), "Someone Else"),
+        (("credentialSubject", "achievement", "name"), "Practice leader"),
+        (("validUntil",), "2039-03-12T00:00:00Z"),
+        (("exp",), 2200000000),
+    ],
+)
 def test_a_credential_whose_content_was_changed_is_reported_as_tampered(path, value):
     header, payload, signature = credential_jwt(FACTS, KEY).split(".")
     content = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -1,5 +1,6 @@
 """Downloads: the PDF and the credential go to the holder, to employers of the organisation
 that endorsed them, and to admins; to nobody else, who get 404. The public key is published."""
+
 from __future__ import annotations
 
 import io
@@ -30,13 +31,17 @@ def test_the_holder_downloads_their_pdf(holder, certificate):
     assert "http://localhost/verify/" in text  # from NAAS_BASE_URL, not the request's host
 
 
-def test_the_qr_code_points_at_the_configured_address_whatever_the_host_header(app, session, certificate):
+def test_the_qr_code_points_at_the_configured_address_whatever_the_host_header(
+    app, session, certificate
+):
     with app.test_request_context(base_url="http://evil.example"):
         url = services.accreditation_of(session, certificate).verify_url
     assert url == f"http://localhost/verify/{certificate.number}"
 
 
-def test_an_employer_of_the_endorsing_organisation_downloads_it(signed_in_as, employer, certificate):
+def test_an_employer_of_the_endorsing_organisation_downloads_it(
+    signed_in_as, employer, certificate
+):
     assert signed_in_as(employer).get(f"/certificates/{certificate.number}.pdf").status_code == 200
 
 
@@ -46,8 +51,11 @@ def test_an_admin_downloads_it(signed_in_as, admin, certificate):
 
 @pytest.mark.parametrize("who", ["other candidate", "other employer"])
 def test_anyone_else_signed_in_gets_404(session, signed_in_as, certificate, who):
-    user = (make_user(session, "candidate") if who == "other candidate"
-            else make_user(session, "employer", org=make_org(session, "Southfield Council")))
+    user = (
+        make_user(session, "candidate")
+        if who == "other candidate"
+        else make_user(session, "employer", org=make_org(session, "Southfield Council"))
+    )
     client = signed_in_as(user)
     assert client.get(f"/certificates/{certificate.number}.pdf").status_code == 404
     assert client.get(f"/certificates/{certificate.number}/credential.jwt").status_code == 404
@@ -81,23 +89,35 @@ def test_a_revoked_certificates_credential_is_not_signed_afresh(session, holder,
     session.commit()
     response = holder.get(f"/certificates/{certificate.number}/credential.jwt")
     assert response.status_code == 410 and "revoked" in response.get_data(as_text=True)
-    assert holder.get(f"/certificates/{certificate.number}.pdf").status_code == 200  # stamped REVOKED
+    assert (
+        holder.get(f"/certificates/{certificate.number}.pdf").status_code == 200
+    )  # stamped REVOKED
 
 
-@pytest.mark.parametrize("column, value", [("holder_name", "Someone Else"), ("registration_number", "SW999999")])
+@pytest.mark.parametrize(
+    "column, value", [("holder_name", "Someone Else"), ("registration_number", "SW999999")]
+)
 @pytest.mark.parametrize("download", ["pdf", "credential"])
 def test_a_row_changed_without_the_key_is_neither_rendered_nor_signed_afresh(
-        session, holder, certificate, caplog, column, value, download):
+    session, holder, certificate, caplog, column, value, download
+):
     setattr(certificate, column, value)  # changed in the database, without the key
     session.commit()
-    path = (f"/certificates/{certificate.number}.pdf" if download == "pdf"
-            else f"/certificates/{certificate.number}/credential.jwt")
+    path = (
+        f"/certificates/{certificate.number}.pdf"
+        if download == "pdf"
+        else f"/certificates/{certificate.number}/credential.jwt"
+    )
     response = holder.get(path)
     assert response.status_code == 500 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    assert "cannot be confirmed" in page and "failed its integrity check" in page and value not in page
-    assert any(record.levelname == "ERROR" and certificate.number in record.getMessage()
-               for record in caplog.records)
+    assert (
+        "cannot be confirmed" in page and "failed its integrity check" in page and value not in page
+    )
+    assert any(
+        record.levelname == "ERROR" and certificate.number in record.getMessage()
+        for record in caplog.records
+    )
 
 
 def test_a_row_whose_record_was_replaced_is_refused_too(session, holder, certificate):
@@ -140,5 +160,7 @@ def test_the_dashboard_says_a_changed_row_cannot_be_verified(session, holder, ce
 def test_the_admin_page_warns_of_a_changed_row(session, signed_in_as, admin, certificate):
     certificate.holder_name = "Someone Else"
     session.commit()
-    page = signed_in_as(admin).get(f"/admin/certificates/{certificate.number}").get_data(as_text=True)
+    page = (
+        signed_in_as(admin).get(f"/admin/certificates/{certificate.number}").get_data(as_text=True)
+    )
     assert "does not match its signed record" in page

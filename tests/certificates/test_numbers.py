@@ -1,4 +1,5 @@
 """Certificate numbers: 65 random bits, and a check symbol that catches every typo of one symbol."""
+
 from __future__ import annotations
 
 import random
@@ -8,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from naas.certificates.numbers import (
-    ALPHABET, CHECK_ALPHABET, PREFIX, NumberError, check_symbol, format_number, new_number, parse_number,
+    ALPHABET,
+    CHECK_ALPHABET,
+    PREFIX,
+    NumberError,
+    check_symbol,
+    format_number,
+    new_number,
+    parse_number,
 )
 
 
@@ -44,7 +52,7 @@ def test_every_single_symbol_typo_anywhere_in_a_number_is_caught(number):
         for wrong in symbols:
             if wrong == compact[position]:
                 continue
-            typo = compact[:position] + wrong + compact[position + 1:]
+            typo = compact[:position] + wrong + compact[position + 1 :]
             with pytest.raises(NumberError, match="typo"):
                 parse_number(typo)
 
@@ -54,15 +62,26 @@ def test_letters_read_as_digits_are_forgiven_in_every_position_check_symbol_incl
     compact = compact_of(number)
     for position, symbol in enumerate(compact):
         for read_as in {"0": "Oo", "1": "IiLl"}.get(symbol, ""):
-            assert parse_number(compact[:position] + read_as + compact[position + 1:]) == number
+            assert parse_number(compact[:position] + read_as + compact[position + 1 :]) == number
 
 
 def compact_of(number: str) -> str:
-    return number.replace("-", "")[len(PREFIX):]
+    return number.replace("-", "")[len(PREFIX) :]
 
 
-@pytest.mark.parametrize("typed", ["{n}", "{c}", "naas{c}", "NaAs {c}", " N A A S - {c} ", "n-a-a-s-{c}",
-                                   "{n_lower}", "{c_lower}"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{n}",
+        "{c}",
+        "naas{c}",
+        "NaAs {c}",
+        " N A A S - {c} ",
+        "n-a-a-s-{c}",
+        "{n_lower}",
+        "{c_lower}",
+    ],
+)
 def test_the_prefix_may_be_typed_in_any_case_and_spacing_or_left_out(typed):
     number = NUMBERS[2]
     compact = compact_of(number)
@@ -77,8 +96,11 @@ def test_a_wrong_prefix_is_malformed(prefix):
 
 
 def test_a_number_whose_body_begins_with_the_letters_naas_reads_without_its_prefix():
-    number = next(format_number(b + check_symbol(b)) for b in ("NAAS" + "0" * 8 + s for s in ALPHABET)
-                  if check_symbol(b) in ALPHABET)
+    number = next(
+        format_number(b + check_symbol(b))
+        for b in ("NAAS" + "0" * 8 + s for s in ALPHABET)
+        if check_symbol(b) in ALPHABET
+    )
     assert parse_number(compact_of(number)) == number
 
 
@@ -90,7 +112,9 @@ def test_swapping_two_neighbouring_symbols_is_caught(data):
     position = data.draw(st.integers(0, len(compact) - 3))
     if compact[position] == compact[position + 1]:
         return
-    swapped = compact[:position] + compact[position + 1] + compact[position] + compact[position + 2:]
+    swapped = (
+        compact[:position] + compact[position + 1] + compact[position] + compact[position + 2 :]
+    )
     with pytest.raises(NumberError, match="typo"):
         parse_number(swapped)
 
@@ -102,7 +126,9 @@ def test_letters_read_as_digits_are_forgiven():
         assert parse_number(body[:-1].replace("0", "O") + body[-1]) == number
 
 
-@pytest.mark.parametrize("text", ["", "NAAS", "NAAS-1234", "hello world this is long", "NAAS-UUUU-UUUU-UUUUU-0"])
+@pytest.mark.parametrize(
+    "text", ["", "NAAS", "NAAS-1234", "hello world this is long", "NAAS-UUUU-UUUU-UUUUU-0"]
+)
 def test_text_that_cannot_be_a_number_is_malformed(text):
     with pytest.raises(NumberError, match="malformed"):
         parse_number(text)

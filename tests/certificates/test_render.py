@@ -1,4 +1,5 @@
 """The PDF certificate: what it says, its QR code, its page, and that it fetches nothing."""
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,11 @@ from naas.certificates.render import certificate_pdf, render_pdf
 from ..conftest import need_service
 from .test_signing import FACTS
 
-AREAS = (("P1", "Relationships and effective direct work"), ("P2", "Communication"),
-         ("P10", "Organisational context"))
+AREAS = (
+    ("P1", "Relationships and effective direct work"),
+    ("P2", "Communication"),
+    ("P10", "Organisational context"),
+)
 ACCREDITATION = replace(FACTS, areas=AREAS)
 
 
@@ -29,8 +33,13 @@ ACCREDITATION = replace(FACTS, areas=AREAS)
 def app(tmp_path_factory):
     """Rendering needs the templates, not a database."""
     folder = tmp_path_factory.mktemp("render")
-    return create_app({"NAAS_ENV": "testing", "SECRET_KEY": "t" * 40,
-                       "NAAS_DATABASE_URL": f"sqlite:///{folder}/unused.sqlite3"})
+    return create_app(
+        {
+            "NAAS_ENV": "testing",
+            "SECRET_KEY": "t" * 40,
+            "NAAS_DATABASE_URL": f"sqlite:///{folder}/unused.sqlite3",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +68,18 @@ def test_it_names_the_holder_their_registration_the_tier_and_what_it_certifies(p
     assert "Amara Okafor" in text and "SW424242" in text
     assert "Approved child and family practitioner" in text
     assert "Knowledge and Skills Statement" in text
-    assert "P1 Relationships and effective direct work" in text and "P10 Organisational context" in text
+    assert (
+        "P1 Relationships and effective direct work" in text
+        and "P10 Organisational context" in text
+    )
 
 
 def test_it_states_the_dates_the_number_and_the_issuer(pdf):
     text = text_of(pdf)
-    assert "Issued 12 March 2026".upper() in text.upper() and "Expires 12 March 2029".upper() in text.upper()
+    assert (
+        "Issued 12 March 2026".upper() in text.upper()
+        and "Expires 12 March 2029".upper() in text.upper()
+    )
     assert "NAAS-7K2M-Q9XD-4HT8B-E" in text
     assert "National Assessment and Accreditation System" in text
     assert "https://naas.example.org/verify/" in text
@@ -72,7 +87,9 @@ def test_it_states_the_dates_the_number_and_the_issuer(pdf):
 
 def scanned(image) -> list[str]:
     """What a QR reader makes of an image (zxing-cpp, the decoder behind many phone scanners)."""
-    return [code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return [
+        code.text for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    ]
 
 
 def test_the_qr_code_on_the_printed_page_scans_as_the_verification_url(pdf_bytes, tmp_path):
@@ -80,14 +97,27 @@ def test_the_qr_code_on_the_printed_page_scans_as_the_verification_url(pdf_bytes
     if shutil.which("pdftoppm") is None:
         need_service("pdftoppm", "poppler-utils is not installed (.ci/test installs it)")
     (tmp_path / "certificate.pdf").write_bytes(pdf_bytes)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / "certificate.pdf"),
-                    str(tmp_path / "page")], check=True, timeout=60)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-singlefile",
+            str(tmp_path / "certificate.pdf"),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        timeout=60,
+    )
     assert scanned(Image.open(tmp_path / "page.png")) == [FACTS.verify_url]
 
 
 def test_the_embedded_qr_image_decodes_to_the_verification_url(pdf):
     [image] = pdf.pages[0].images
-    quiet = ImageOps.expand(image.image.convert("L"), border=4 * render.QR_SCALE, fill=255)  # the page's margin
+    quiet = ImageOps.expand(
+        image.image.convert("L"), border=4 * render.QR_SCALE, fill=255
+    )  # the page's margin
     assert scanned(quiet) == [FACTS.verify_url]
 
 
@@ -98,10 +128,16 @@ def test_a_revoked_certificate_is_stamped_revoked_with_its_reason(app):
     assert "REVOKED" in text and "Revoked on 1 May 2026: Issued in error." in text
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:9/tracker.png", "https://example.org/font.ttf", "file:///etc/passwd",
-    "data:image/png;base64,iVBORw0KGgo=", "../../../../etc/hostname",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/tracker.png",
+        "https://example.org/font.ttf",
+        "file:///etc/passwd",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "../../../../etc/hostname",
+    ],
+)
 def test_rendering_refuses_anything_but_its_packaged_assets(url):
     with pytest.raises(FatalURLFetchingError):
         render_pdf(f'<img src="{url}" alt="">')
@@ -123,11 +159,16 @@ def test_fonts_are_subset_by_harfbuzz_where_the_test_command_installed_it():
     """Without HarfBuzz's subsetter WeasyPrint falls back to fontTools and a certificate takes
     about a second: .ci/test installs libharfbuzz-subset0, so here it must be in use."""
     if render.font_subsetter() != "harfbuzz":
-        need_service("HarfBuzz's font subsetter", "libharfbuzz-subset0 is not installed (.ci/test installs it)")
+        need_service(
+            "HarfBuzz's font subsetter",
+            "libharfbuzz-subset0 is not installed (.ci/test installs it)",
+        )
     assert render.font_subsetter() == "harfbuzz"
 
 
-def test_without_harfbuzz_the_server_commands_warn_that_certificates_will_be_slow(monkeypatch, capsys):
+def test_without_harfbuzz_the_server_commands_warn_that_certificates_will_be_slow(
+    monkeypatch, capsys
+):
     from weasyprint.text import ffi
 
     from naas.cli import warn_if_certificates_render_slowly

@@ -1,5 +1,6 @@
 """Revocation: an admin revokes with a reason, from the admin pages or the command line; it is
 audited and every check shows it at once. Bad requests change nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,35 +31,52 @@ def test_the_admin_dashboard_links_to_the_certificates_page(admin_client):
 
 
 def test_an_admin_finds_a_certificate_by_number(admin_client, certificate):
-    response = admin_client.get("/admin/certificates/", query_string={"number": certificate.number.lower()})
+    response = admin_client.get(
+        "/admin/certificates/", query_string={"number": certificate.number.lower()}
+    )
     assert response.status_code == 302 and response.headers["Location"] == revoke_page(certificate)
     page = admin_client.get(revoke_page(certificate)).get_data(as_text=True)
     assert "Amara Okafor" in page and "Revoke this certificate" in page
 
 
 def test_looking_up_a_typo_says_so(admin_client, certificate):
-    response = admin_client.get("/admin/certificates/", query_string={"number": typo_of(certificate.number)})
+    response = admin_client.get(
+        "/admin/certificates/", query_string={"number": typo_of(certificate.number)}
+    )
     assert response.status_code == 422 and "typing mistake" in response.get_data(as_text=True)
 
 
-def test_an_admin_revokes_with_a_reason_and_verification_shows_it_at_once(admin_client, client, session, admin,
-                                                                           certificate):
-    response = admin_client.post(revoke_page(certificate), data={
-        "reason": REASON, "csrf_token": csrf_token(admin_client, revoke_page(certificate))})
+def test_an_admin_revokes_with_a_reason_and_verification_shows_it_at_once(
+    admin_client, client, session, admin, certificate
+):
+    response = admin_client.post(
+        revoke_page(certificate),
+        data={"reason": REASON, "csrf_token": csrf_token(admin_client, revoke_page(certificate))},
+    )
     assert response.status_code == 302
     revoked = reloaded(session, certificate)
     assert revoked.revoked_reason == REASON and revoked.revoked_by == admin.id
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "certificate.revoke"))
-    assert event.actor_id == admin.id and event.data == {"reason": REASON} and event.subject_id == certificate.number
-    assert client.get(f"/api/v1/certificates/{certificate.number}").get_json()["status"] == "revoked"
+    assert (
+        event.actor_id == admin.id
+        and event.data == {"reason": REASON}
+        and event.subject_id == certificate.number
+    )
+    assert (
+        client.get(f"/api/v1/certificates/{certificate.number}").get_json()["status"] == "revoked"
+    )
     page = admin_client.get(revoke_page(certificate)).get_data(as_text=True)
     assert "Revoke this certificate" not in page and REASON in page
 
 
 def test_revoking_without_a_reason_changes_nothing(admin_client, session, certificate):
-    response = admin_client.post(revoke_page(certificate), data={
-        "reason": "   ", "csrf_token": csrf_token(admin_client, revoke_page(certificate))})
-    assert response.status_code == 422 and "Give the reason for revoking" in response.get_data(as_text=True)
+    response = admin_client.post(
+        revoke_page(certificate),
+        data={"reason": "   ", "csrf_token": csrf_token(admin_client, revoke_page(certificate))},
+    )
+    assert response.status_code == 422 and "Give the reason for revoking" in response.get_data(
+        as_text=True
+    )
     assert reloaded(session, certificate).revoked_at is None
 
 
@@ -71,7 +89,12 @@ def test_only_admins_reach_the_revocation_pages(signed_in_as, session, employer,
     client = signed_in_as(employer)
     assert client.get("/admin/certificates/").status_code == 403
     token = csrf_token(client, "/dashboard")
-    assert client.post(revoke_page(certificate), data={"reason": REASON, "csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            revoke_page(certificate), data={"reason": REASON, "csrf_token": token}
+        ).status_code
+        == 403
+    )
     assert reloaded(session, certificate).revoked_at is None
 
 
@@ -104,10 +127,13 @@ def test_naas_cert_revoke(runner, session, certificate):
     assert reloaded(session, certificate).revoked_reason == REASON
 
 
-@pytest.mark.parametrize("number, message", [
-    ("hello", "'hello' is not a certificate number"),
-    ("NAAS-0000-0000-00000-0", "no certificate has the number NAAS-0000-0000-00000-0"),
-])
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        ("hello", "'hello' is not a certificate number"),
+        ("NAAS-0000-0000-00000-0", "no certificate has the number NAAS-0000-0000-00000-0"),
+    ],
+)
 def test_naas_cert_revoke_refuses_a_bad_number_in_one_line(runner, certificate, number, message):
     result = runner.invoke(args=["cert", "revoke", number, "--reason", REASON])
     assert result.exit_code == 1 and result.output.strip() == f"Error: {message}"

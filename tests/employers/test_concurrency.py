@@ -1,5 +1,6 @@
 """Requests racing over real concurrent database connections: one link, one password; one
 person, one endorsement per tier."""
+
 from __future__ import annotations
 
 import threading
@@ -43,20 +44,35 @@ def race(app, attempts, action):
 def test_of_several_uses_of_one_link_at_once_exactly_one_sets_the_password(app, session, org):
     user = make_candidate(session, org)
     user.password_hash = None
-    invitation = issue_link(session, user, opening="x", actor_id=None, now=START, link_for=lambda token: token)
+    invitation = issue_link(
+        session, user, opening="x", actor_id=None, now=START, link_for=lambda token: token
+    )
     session.commit()
-    outcomes = race(app, 4, lambda s, n: set_password_with_link(s, invitation.link, f"pass phrase number {n}", START))
+    outcomes = race(
+        app,
+        4,
+        lambda s, n: set_password_with_link(s, invitation.link, f"pass phrase number {n}", START),
+    )
     assert sum(isinstance(o, User) for o in outcomes) == 1
     assert all(isinstance(o, (User, LinkRefused)) for o in outcomes), outcomes
 
 
-def test_of_two_endorsements_of_one_person_at_once_only_one_is_made(app, session, org, employer, loaded):
+def test_of_two_endorsements_of_one_person_at_once_only_one_is_made(
+    app, session, org, employer, loaded
+):
     candidate = make_candidate(session, org, registration="SW7007")
 
     def endorse(s, n):
-        return services.endorse(s, s.get(User, employer.id), name=candidate.name, email=candidate.email,
-                                registration_number="SW7007", tier="practitioner", now=START,
-                                link_for=lambda token: token)
+        return services.endorse(
+            s,
+            s.get(User, employer.id),
+            name=candidate.name,
+            email=candidate.email,
+            registration_number="SW7007",
+            tier="practitioner",
+            now=START,
+            link_for=lambda token: token,
+        )
 
     outcomes = race(app, 3, endorse)
     assert sum(isinstance(o, services.Endorsed) for o in outcomes) == 1
@@ -69,7 +85,9 @@ def test_of_two_withdrawals_at_once_one_is_recorded(app, session, org, employer,
     endorsement = staff_in_state(session, org, employer, "endorsed")
 
     def withdraw(s, n):
-        return services.withdraw(s, s.get(User, employer.id), s.get(Endorsement, endorsement.id), START)
+        return services.withdraw(
+            s, s.get(User, employer.id), s.get(Endorsement, endorsement.id), START
+        )
 
     outcomes = race(app, 3, withdraw)
     assert sum(o is None for o in outcomes) == 1

@@ -1,4 +1,5 @@
 """CSV out: a cell a spreadsheet would run as a formula is written as text."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,17 @@ def test_a_cell_starting_like_a_formula_gets_a_leading_quote(value):
     assert safe_cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value, written", [("Amara Okafor", "Amara Okafor"), ("SW123", "SW123"), (None, ""),
-                                            (42, "42"), ("a=b", "a=b"), ("", "")])
+@pytest.mark.parametrize(
+    "value, written",
+    [
+        ("Amara Okafor", "Amara Okafor"),
+        ("SW123", "SW123"),
+        (None, ""),
+        (42, "42"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
 def test_other_cells_are_written_as_they_are(value, written):
     assert safe_cell(value) == written
 

@@ -1,5 +1,6 @@
 """Endorsing a member of staff: a new one gets an account and a one-time link; an existing
 one is matched by registration number and email together; withdrawal before the start."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,13 @@ from .conftest import START, make_candidate, staff_in_state
 
 
 def post_endorse(client, **fields):
-    data = {"name": "Amara Okafor", "email": "amara.okafor@westbrook.gov.uk", "registration_number": "SW123456",
-            "tier": "practitioner", "csrf_token": csrf_token(client, "/employer/endorse")}
+    data = {
+        "name": "Amara Okafor",
+        "email": "amara.okafor@westbrook.gov.uk",
+        "registration_number": "SW123456",
+        "tier": "practitioner",
+        "csrf_token": csrf_token(client, "/employer/endorse"),
+    }
     data.update(fields)
     return client.post("/employer/endorse", data=data)
 
@@ -36,30 +42,48 @@ def nothing_changed(session, before):
 
 
 def snapshot(session):
-    return {model: count(session, model) for model in (User, Endorsement, PasswordToken, OutboxMessage, AuditEvent)}
+    return {
+        model: count(session, model)
+        for model in (User, Endorsement, PasswordToken, OutboxMessage, AuditEvent)
+    }
 
 
 def test_the_endorse_page_offers_the_tiers_of_the_loaded_bank(signed_in):
     page = signed_in.get("/employer/endorse").get_data(as_text=True)
-    assert 'name="tier" value="practitioner"' in page and "Approved child and family practitioner" in page
+    assert (
+        'name="tier" value="practitioner"' in page
+        and "Approved child and family practitioner" in page
+    )
 
 
-def test_a_new_member_of_staff_gets_an_account_an_endorsement_and_a_link_shown_once(signed_in, session, org,
-                                                                                      employer):
-    response = post_endorse(signed_in, email="  Amara.Okafor@Westbrook.gov.uk ", registration_number="sw 123456")
+def test_a_new_member_of_staff_gets_an_account_an_endorsement_and_a_link_shown_once(
+    signed_in, session, org, employer
+):
+    response = post_endorse(
+        signed_in, email="  Amara.Okafor@Westbrook.gov.uk ", registration_number="sw 123456"
+    )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     link = re.search(r'value="(http://localhost/set-password/[^"]+)"', page).group(1)
     candidate = session.scalar(select(User).where(User.email == "amara.okafor@westbrook.gov.uk"))
     assert candidate.roles == {"candidate"} and candidate.password_hash is None
-    assert candidate.profile.registration_number == "SW123456" and candidate.organisation_id == org.id
-    endorsement = session.scalar(select(Endorsement).where(Endorsement.candidate_id == candidate.id))
-    assert (endorsement.tier, endorsement.organisation_id, endorsement.endorsed_by) == ("practitioner", org.id,
-                                                                                       employer.id)
+    assert (
+        candidate.profile.registration_number == "SW123456" and candidate.organisation_id == org.id
+    )
+    endorsement = session.scalar(
+        select(Endorsement).where(Endorsement.candidate_id == candidate.id)
+    )
+    assert (endorsement.tier, endorsement.organisation_id, endorsement.endorsed_by) == (
+        "practitioner",
+        org.id,
+        employer.id,
+    )
     assert endorsement.created_at == START
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.to_email == candidate.email))
     assert link not in message.body and "Westbrook Council has endorsed you" in message.body
-    assert link in opened(session.info[OUTBOX_KEY], message.body)  # sealed at rest, opened for the admin
+    assert link in opened(
+        session.info[OUTBOX_KEY], message.body
+    )  # sealed at rest, opened for the admin
     actions = set(session.scalars(select(AuditEvent.action)))
     assert {"account.create", "endorsement.create", "password_link.issue"} <= actions
 
@@ -79,9 +103,16 @@ def test_the_link_is_built_on_the_public_address_not_the_requests_host(app):
         assert set_password_link("abc") == "https://naas.example.org/service/set-password/abc"
 
 
-def test_an_existing_candidate_is_linked_when_registration_and_email_both_match(signed_in, session, org):
-    existing = make_candidate(session, org, name="Amara Okafor", registration="SW123456",
-                              email="amara.okafor@westbrook.gov.uk")
+def test_an_existing_candidate_is_linked_when_registration_and_email_both_match(
+    signed_in, session, org
+):
+    existing = make_candidate(
+        session,
+        org,
+        name="Amara Okafor",
+        registration="SW123456",
+        email="amara.okafor@westbrook.gov.uk",
+    )
     before = count(session, User)
     page = post_endorse(signed_in).get_data(as_text=True)
     assert "already had an account" in page and "set-password" not in page
@@ -89,17 +120,30 @@ def test_an_existing_candidate_is_linked_when_registration_and_email_both_match(
     assert session.scalar(select(Endorsement.candidate_id)) == existing.id
 
 
-MISMATCH = "The email address and the registration number do not belong to the same candidate's account."
+MISMATCH = (
+    "The email address and the registration number do not belong to the same candidate's account."
+)
 
 
-@pytest.mark.parametrize("fields", [
-    {"email": "someone.else@westbrook.gov.uk"},  # the registration number is on an account with another email
-    {"registration_number": "SW999"},  # the email is on an account with another registration number
-    {"email": "nobody.yet@westbrook.gov.uk", "registration_number": "SW999"},  # known number, unknown email
-    {"registration_number": "SW31337"},  # known email, unknown number
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {
+            "email": "someone.else@westbrook.gov.uk"
+        },  # the registration number is on an account with another email
+        {
+            "registration_number": "SW999"
+        },  # the email is on an account with another registration number
+        {
+            "email": "nobody.yet@westbrook.gov.uk",
+            "registration_number": "SW999",
+        },  # known number, unknown email
+        {"registration_number": "SW31337"},  # known email, unknown number
+    ],
+)
 def test_a_registration_number_and_email_that_do_not_go_together_are_refused_not_linked(
-        signed_in, session, org, fields):
+    signed_in, session, org, fields
+):
     make_candidate(session, org, registration="SW123456", email="amara.okafor@westbrook.gov.uk")
     make_candidate(session, org, registration="SW999", email="someone.else@westbrook.gov.uk")
     before = snapshot(session)
@@ -114,19 +158,38 @@ def refusal_of(response) -> str:
     return html.unescape(re.search(r'<div class="error-summary".*?</div>', page, re.S).group(0))
 
 
-def test_every_mismatch_gets_the_same_answer_so_nothing_can_be_probed(signed_in, session, org, other_employer):
+def test_every_mismatch_gets_the_same_answer_so_nothing_can_be_probed(
+    signed_in, session, org, other_employer
+):
     make_candidate(session, org, registration="SW123456", email="amara.okafor@westbrook.gov.uk")
-    answers = {refusal_of(post_endorse(signed_in, **fields)) for fields in (
-        {"email": "amara.okafor@westbrook.gov.uk", "registration_number": "SW5"},  # email known, number not
-        {"email": "new.person@westbrook.gov.uk", "registration_number": "SW123456"},  # number known, email not
-        {"email": other_employer.email, "registration_number": "SW6"},  # an employer's email
-    )}
+    answers = {
+        refusal_of(post_endorse(signed_in, **fields))
+        for fields in (
+            {
+                "email": "amara.okafor@westbrook.gov.uk",
+                "registration_number": "SW5",
+            },  # email known, number not
+            {
+                "email": "new.person@westbrook.gov.uk",
+                "registration_number": "SW123456",
+            },  # number known, email not
+            {"email": other_employer.email, "registration_number": "SW6"},  # an employer's email
+        )
+    }
     assert len(answers) == 1 and MISMATCH in answers.pop()
 
 
 @pytest.mark.parametrize("typed", ["Amy Okafor", "Someone Else"])
-def test_an_existing_candidate_under_another_name_is_flagged_not_linked(signed_in, session, org, typed):
-    make_candidate(session, org, name="Amara Okafor", registration="SW123456", email="amara.okafor@westbrook.gov.uk")
+def test_an_existing_candidate_under_another_name_is_flagged_not_linked(
+    signed_in, session, org, typed
+):
+    make_candidate(
+        session,
+        org,
+        name="Amara Okafor",
+        registration="SW123456",
+        email="amara.okafor@westbrook.gov.uk",
+    )
     before = snapshot(session)
     response = post_endorse(signed_in, name=typed)
     assert response.status_code == 422
@@ -136,13 +199,20 @@ def test_an_existing_candidate_under_another_name_is_flagged_not_linked(signed_i
 
 
 def test_a_name_typed_in_another_case_or_spacing_is_the_same_name(signed_in, session, org):
-    existing = make_candidate(session, org, name="Amara Okafor", registration="SW123456",
-                              email="amara.okafor@westbrook.gov.uk")
+    existing = make_candidate(
+        session,
+        org,
+        name="Amara Okafor",
+        registration="SW123456",
+        email="amara.okafor@westbrook.gov.uk",
+    )
     assert post_endorse(signed_in, name="  amara   OKAFOR ").status_code == 200
     assert session.scalar(select(Endorsement.candidate_id)) == existing.id
 
 
-@pytest.mark.parametrize("registration", ["123456", "SW", "SW12A", "SW1234567890", "XY123456", "SW-12"])
+@pytest.mark.parametrize(
+    "registration", ["123456", "SW", "SW12A", "SW1234567890", "XY123456", "SW-12"]
+)
 def test_a_malformed_registration_number_is_refused(signed_in, session, registration):
     before = snapshot(session)
     response = post_endorse(signed_in, registration_number=registration)
@@ -151,13 +221,16 @@ def test_a_malformed_registration_number_is_refused(signed_in, session, registra
     assert nothing_changed(session, before)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"name": ""}, "Enter their full name."),
-    ({"email": ""}, "Enter their email address."),
-    ({"email": "not-an-email"}, "is not an email address"),
-    ({"tier": ""}, "Choose the tier"),
-    ({"tier": "wizard"}, "Choose the tier"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"name": ""}, "Enter their full name."),
+        ({"email": ""}, "Enter their email address."),
+        ({"email": "not-an-email"}, "is not an email address"),
+        ({"tier": ""}, "Choose the tier"),
+        ({"tier": "wizard"}, "Choose the tier"),
+    ],
+)
 def test_missing_or_bad_fields_are_refused_with_a_message(signed_in, session, fields, message):
     before = snapshot(session)
     response = post_endorse(signed_in, **fields)
@@ -167,8 +240,15 @@ def test_missing_or_bad_fields_are_refused_with_a_message(signed_in, session, fi
 
 
 def test_endorsing_needs_a_csrf_token(signed_in, session):
-    response = signed_in.post("/employer/endorse", data={"name": "A", "email": "a@example.org",
-                                                         "registration_number": "SW1", "tier": "practitioner"})
+    response = signed_in.post(
+        "/employer/endorse",
+        data={
+            "name": "A",
+            "email": "a@example.org",
+            "registration_number": "SW1",
+            "tier": "practitioner",
+        },
+    )
     assert response.status_code == 400 and count(session, Endorsement) == 0
 
 
@@ -177,11 +257,15 @@ def test_a_duplicate_endorsement_for_the_same_tier_and_organisation_is_refused(s
     before = snapshot(session)
     response = post_endorse(signed_in)
     assert response.status_code == 422
-    assert "already has an endorsement for this tier from Westbrook Council" in response.get_data(as_text=True)
+    assert "already has an endorsement for this tier from Westbrook Council" in response.get_data(
+        as_text=True
+    )
     assert nothing_changed(session, before)
 
 
-@pytest.mark.parametrize("state", ["in_progress", "awaiting_marking", "awaiting_release", "not_passed", "passed"])
+@pytest.mark.parametrize(
+    "state", ["in_progress", "awaiting_marking", "awaiting_release", "not_passed", "passed"]
+)
 def test_an_endorsement_still_in_use_blocks_another(signed_in, session, org, employer, state):
     endorsement = staff_in_state(session, org, employer, state, registration="SW123456")
     candidate = session.get(User, endorsement.candidate_id)
@@ -190,7 +274,9 @@ def test_an_endorsement_still_in_use_blocks_another(signed_in, session, org, emp
 
 
 @pytest.mark.parametrize("state", ["expiring_soon", "expired", "revoked"])
-def test_staff_may_be_endorsed_again_once_their_accreditation_is_ending(signed_in, session, org, employer, state):
+def test_staff_may_be_endorsed_again_once_their_accreditation_is_ending(
+    signed_in, session, org, employer, state
+):
     endorsement = staff_in_state(session, org, employer, state, registration="SW123456")
     candidate = session.get(User, endorsement.candidate_id)
     assert post_endorse(signed_in, name=candidate.name, email=candidate.email).status_code == 200
@@ -209,8 +295,13 @@ def test_the_same_person_may_be_endorsed_for_another_tier(app, signed_in, sessio
     from naas.models import TierVersion
 
     practitioner = session.scalar(select(TierVersion))
-    session.add(TierVersion(tier="supervisor", content_hash="s" * 64,
-                            spec={**practitioner.spec, "id": "supervisor", "title": "Practice supervisor"}))
+    session.add(
+        TierVersion(
+            tier="supervisor",
+            content_hash="s" * 64,
+            spec={**practitioner.spec, "id": "supervisor", "title": "Practice supervisor"},
+        )
+    )
     session.commit()
     assert post_endorse(signed_in).status_code == 200
     assert post_endorse(signed_in, tier="supervisor").status_code == 200
@@ -223,7 +314,9 @@ def test_an_employer_cannot_endorse_themselves(client, session, org, clock, load
     session.commit()
     login(client, both.email)
     response = post_endorse(client, email=both.email, registration_number="SW4242")
-    assert response.status_code == 422 and "cannot endorse yourself" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "cannot endorse yourself" in response.get_data(
+        as_text=True
+    )
 
 
 def test_an_endorsed_new_candidate_sees_the_endorsement_and_may_start(signed_in, session):
@@ -235,8 +328,10 @@ def test_an_endorsed_new_candidate_sees_the_endorsement_and_may_start(signed_in,
 
 # -- withdrawal -----------------------------------------------------------------------------
 def withdraw(client, endorsement_id):
-    return client.post(f"/employer/endorsements/{endorsement_id}/withdraw",
-                       data={"csrf_token": csrf_token(client, "/employer/staff")})
+    return client.post(
+        f"/employer/endorsements/{endorsement_id}/withdraw",
+        data={"csrf_token": csrf_token(client, "/employer/staff")},
+    )
 
 
 def test_an_endorsement_can_be_withdrawn_before_the_test_starts(signed_in, session, org, employer):
@@ -246,13 +341,18 @@ def test_an_endorsement_can_be_withdrawn_before_the_test_starts(signed_in, sessi
     session.expire_all()
     endorsement = session.get(Endorsement, endorsement.id)
     assert endorsement.withdrawn_at == START and endorsement.withdrawn_by == employer.id
-    assert session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == "endorsement.withdraw"
+    assert (
+        session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1))
+        == "endorsement.withdraw"
+    )
     with pytest.raises(SittingRefused):
         may_start(session, session.get(User, endorsement.candidate_id), endorsement, START)
     assert ">Staff endorsed</a>" not in signed_in.get("/employer/staff").get_data(as_text=True)
 
 
-def test_an_endorsement_cannot_be_withdrawn_once_the_test_has_started(signed_in, session, org, employer):
+def test_an_endorsement_cannot_be_withdrawn_once_the_test_has_started(
+    signed_in, session, org, employer
+):
     endorsement = staff_in_state(session, org, employer, "in_progress")
     before = snapshot(session)
     response = withdraw(signed_in, endorsement.id)
@@ -281,10 +381,14 @@ def test_withdrawing_needs_a_csrf_token(signed_in, session, org, employer):
 
 # -- a fresh link for someone who has not set a password -------------------------------------
 def test_a_new_link_replaces_the_first_for_staff_without_a_password(signed_in, session):
-    first = re.search(r"/set-password/([^\"]+)\"", post_endorse(signed_in).get_data(as_text=True)).group(1)
+    first = re.search(
+        r"/set-password/([^\"]+)\"", post_endorse(signed_in).get_data(as_text=True)
+    ).group(1)
     endorsement = session.scalar(select(Endorsement))
-    page = signed_in.post(f"/employer/staff/{endorsement.id}/password-link",
-                          data={"csrf_token": csrf_token(signed_in, "/employer/staff")}).get_data(as_text=True)
+    page = signed_in.post(
+        f"/employer/staff/{endorsement.id}/password-link",
+        data={"csrf_token": csrf_token(signed_in, "/employer/staff")},
+    ).get_data(as_text=True)
     second = re.search(r"/set-password/([^\"]+)\"", page).group(1)
     assert second != first
     assert signed_in.get(f"/set-password/{first}").status_code == 404
@@ -295,23 +399,32 @@ def test_a_new_link_replaces_the_first_for_staff_without_a_password(signed_in, s
 def test_no_new_link_for_staff_who_have_set_a_password(signed_in, session, org, employer):
     endorsement = staff_in_state(session, org, employer, "endorsed")
     before = snapshot(session)
-    response = signed_in.post(f"/employer/staff/{endorsement.id}/password-link",
-                              data={"csrf_token": csrf_token(signed_in, "/employer/staff")})
-    assert "has already set a password" in signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    response = signed_in.post(
+        f"/employer/staff/{endorsement.id}/password-link",
+        data={"csrf_token": csrf_token(signed_in, "/employer/staff")},
+    )
+    assert "has already set a password" in signed_in.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     assert nothing_changed(session, before)
 
 
-def test_only_the_current_employer_can_make_a_new_link(signed_in, session, org, other_org, employer):
+def test_only_the_current_employer_can_make_a_new_link(
+    signed_in, session, org, other_org, employer
+):
     post_endorse(signed_in)
     candidate = session.scalar(select(User).where(User.email == "amara.okafor@westbrook.gov.uk"))
     candidate.organisation_id = other_org.id  # they have moved on
     session.commit()
     endorsement = session.scalar(select(Endorsement))
     before = snapshot(session)
-    response = signed_in.post(f"/employer/staff/{endorsement.id}/password-link",
-                              data={"csrf_token": csrf_token(signed_in, "/employer/staff")})
+    response = signed_in.post(
+        f"/employer/staff/{endorsement.id}/password-link",
+        data={"csrf_token": csrf_token(signed_in, "/employer/staff")},
+    )
     assert "only the organisation that made their account" in signed_in.get(
-        response.headers["Location"]).get_data(as_text=True)
+        response.headers["Location"]
+    ).get_data(as_text=True)
     assert nothing_changed(session, before)
 
 

@@ -1,8 +1,10 @@
 """The set-password page: a link works once, until it expires; a used, an expired and an
 unknown link get the same message and change nothing."""
+
 from __future__ import annotations
 
 import re
+
 import pytest
 from sqlalchemy import select
 
@@ -27,7 +29,9 @@ def link(signed_in):
 
 def set_password(client, path, password=NEW_PASSWORD, confirm=None):
     token = csrf_token(client, path)
-    return client.post(path, data={"password": password, "confirm": confirm or password, "csrf_token": token})
+    return client.post(
+        path, data={"password": password, "confirm": confirm or password, "csrf_token": token}
+    )
 
 
 def candidate(session):
@@ -41,7 +45,10 @@ def test_the_link_sets_the_password_once_and_the_owner_can_sign_in(client, sessi
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert candidate(session).password_hash.startswith("scrypt:")
     assert session.scalar(select(PasswordToken.used_at)) is not None
-    assert session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1)) == "account.password_set"
+    assert (
+        session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1))
+        == "account.password_set"
+    )
     assert login(client, "amara.okafor@westbrook.gov.uk", NEW_PASSWORD).status_code == 302
 
 
@@ -51,8 +58,14 @@ def test_a_used_link_is_refused_with_the_clear_message_and_changes_nothing(clien
     before = snapshot(session)
     response = client.get(link)
     assert response.status_code == 404 and MESSAGE in response.get_data(as_text=True)
-    response = client.post(link, data={"password": "another password here", "confirm": "another password here",
-                                       "csrf_token": csrf_token(client, "/login")})
+    response = client.post(
+        link,
+        data={
+            "password": "another password here",
+            "confirm": "another password here",
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
     assert response.status_code == 404 and MESSAGE in response.get_data(as_text=True)
     assert candidate(session).password_hash == before_hash
     assert nothing_changed(session, before)
@@ -82,18 +95,36 @@ def test_an_unknown_link_is_refused_with_the_same_message(client, session, link)
 
 
 def set_password_without_form(client, path):
-    return client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-                                   "csrf_token": csrf_token(client, "/login")})
+    return client.post(
+        path,
+        data={
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
 
 
-@pytest.mark.parametrize("password, confirm, message", [
-    ("short", "short", "Use at least 12 characters."),
-    ("a long and new pass phrase", "a different phrase here", "The two passwords are not the same."),
-    ("", "", "Enter a password."),
-    (" leading space pass phrase", " leading space pass phrase", "Do not start or end the password with a space."),
-])
-def test_a_password_that_breaks_the_rules_is_refused_and_the_link_still_works(client, session, link, password,
-                                                                                confirm, message):
+@pytest.mark.parametrize(
+    "password, confirm, message",
+    [
+        ("short", "short", "Use at least 12 characters."),
+        (
+            "a long and new pass phrase",
+            "a different phrase here",
+            "The two passwords are not the same.",
+        ),
+        ("", "", "Enter a password."),
+        (
+            " leading space pass phrase",
+            " leading space pass phrase",
+            "Do not start or end the password with a space.",
+        ),
+    ],
+)
+def test_a_password_that_breaks_the_rules_is_refused_and_the_link_still_works(
+    client, session, link, password, confirm, message
+):
     before = snapshot(session)
     response = set_password(client, link, password, confirm)
     assert response.status_code == 422 and message in response.get_data(as_text=True)
@@ -119,7 +150,9 @@ def test_the_page_is_rate_limited(app, client, link):
     assert statuses == [404, 404, 404, 429]
 
 
-def test_setting_the_password_signs_out_other_sessions_of_the_account(app, client, session, clock, link):
+def test_setting_the_password_signs_out_other_sessions_of_the_account(
+    app, client, session, clock, link
+):
     set_password(client, link)
     other = app.test_client()
     assert login(other, "amara.okafor@westbrook.gov.uk", NEW_PASSWORD).status_code == 302
@@ -128,8 +161,14 @@ def test_setting_the_password_signs_out_other_sessions_of_the_account(app, clien
     # a second link, made by the command line, and used: the earlier session ends
     from naas.employers.invitations import issue_link
 
-    invitation = issue_link(session, user, opening="x", actor_id=None, now=clock(),
-                            link_for=lambda token: "/set-password/" + token)
+    invitation = issue_link(
+        session,
+        user,
+        opening="x",
+        actor_id=None,
+        now=clock(),
+        link_for=lambda token: "/set-password/" + token,
+    )
     session.commit()
     assert set_password(client, invitation.link, "yet another long phrase").status_code == 302
     assert candidate(session).session_version == version + 1

@@ -1,5 +1,6 @@
 """The staff dashboard: every endorsed member of staff with tier and status, counts, filters,
 sorting, CSV export; the per-area profile only with the candidate's consent."""
+
 from __future__ import annotations
 
 import csv
@@ -54,24 +55,33 @@ def test_each_kind_of_candidate_is_listed_with_its_status(signed_in, everyone):
 def test_the_csv_export_gives_each_kind_of_candidate_its_status_and_date(signed_in, everyone):
     rows = {row["name"]: row for row in export(signed_in)}
     assert {name: row["status detail"] for name, row in rows.items()} == {
-        f"Staff {state}": text for state, text in EXPECTED.items()}
+        f"Staff {state}": text for state, text in EXPECTED.items()
+    }
     assert rows["Staff passed"]["date"] == "2029-03-01" and rows["Staff endorsed"]["date"] == ""
     assert rows["Staff passed"]["certificate number"].startswith("NAAS-")
     assert rows["Staff endorsed"]["tier"] == "Approved child and family practitioner"
 
 
-def test_counts_per_status_are_shown_and_link_to_the_filtered_list(signed_in, session, org, employer, everyone):
+def test_counts_per_status_are_shown_and_link_to_the_filtered_list(
+    signed_in, session, org, employer, everyone
+):
     staff_in_state(session, org, employer, "passed", name="Second Passer")
     page = visible_text(signed_in.get("/employer/staff").get_data(as_text=True))
     assert "All: 10" in page and "Passed: 2" in page and "Revoked: 1" in page
     filtered = signed_in.get("/employer/staff?status=passed").get_data(as_text=True)
-    assert "Second Passer" in filtered and "Staff passed" in filtered and "Staff revoked" not in filtered
+    assert (
+        "Second Passer" in filtered
+        and "Staff passed" in filtered
+        and "Staff revoked" not in filtered
+    )
 
 
 def test_the_dashboard_panel_shows_the_counts_and_links_to_the_staff_list(signed_in, everyone):
     page = signed_in.get("/dashboard").get_data(as_text=True)
     assert 'data-roles="employer"' in page and "9 endorsement(s) of your staff" in page
-    assert 'href="/employer/staff"' in page and 'href="/employer/staff?status=expiring_soon"' in page
+    assert (
+        'href="/employer/staff"' in page and 'href="/employer/staff?status=expiring_soon"' in page
+    )
 
 
 def test_the_staff_list_filters_by_tier_and_search(signed_in, session, org, employer, everyone):
@@ -86,11 +96,14 @@ def test_an_unknown_filter_or_sort_is_ignored_not_an_error(signed_in, everyone):
     assert len(export(signed_in, "?status=nonsense&sort=evil&order=sideways")) == 9
 
 
-@pytest.mark.parametrize("sort, first, last", [
-    ("name", "Staff awaiting_marking", "Staff revoked"),
-    ("status", "Staff endorsed", "Staff revoked"),
-    ("date", "Staff expired", "Staff in_progress"),
-])
+@pytest.mark.parametrize(
+    "sort, first, last",
+    [
+        ("name", "Staff awaiting_marking", "Staff revoked"),
+        ("status", "Staff endorsed", "Staff revoked"),
+        ("date", "Staff expired", "Staff in_progress"),
+    ],
+)
 def test_the_staff_list_sorts(signed_in, everyone, sort, first, last):
     names = [r["name"] for r in export(signed_in, f"?sort={sort}")]
     assert (names[0], names[-1]) == (first, last)
@@ -98,15 +111,19 @@ def test_the_staff_list_sorts(signed_in, everyone, sort, first, last):
     assert reversed_names[0] == last
 
 
-def test_the_csv_export_escapes_cells_a_spreadsheet_would_run_as_formulas(signed_in, session, org, employer):
+def test_the_csv_export_escapes_cells_a_spreadsheet_would_run_as_formulas(
+    signed_in, session, org, employer
+):
     staff_in_state(session, org, employer, "endorsed", name='=HYPERLINK("http://evil.example","x")')
     staff_in_state(session, org, employer, "endorsed", name="@SUM(A1)")
     text = signed_in.get("/employer/staff.csv").get_data(as_text=True)
     names = [row["name"] for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))]
-    assert sorted(names) == ["'=HYPERLINK(\"http://evil.example\",\"x\")", "'@SUM(A1)"]
+    assert sorted(names) == ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)"]
 
 
-def test_an_in_progress_sitting_past_its_deadline_reads_as_submitted(signed_in, session, org, employer, clock):
+def test_an_in_progress_sitting_past_its_deadline_reads_as_submitted(
+    signed_in, session, org, employer, clock
+):
     candidate = make_candidate(session, org, name="Walked Away")
     endorsement = endorse(session, candidate, org, employer)
     start_sitting(session, candidate, endorsement, START - timedelta(minutes=10))
@@ -119,7 +136,9 @@ def test_an_in_progress_sitting_past_its_deadline_reads_as_submitted(signed_in, 
     assert sitting.status == "submitted" and sitting.submitted_by == "deadline"
 
 
-def test_the_status_follows_the_latest_sitting_under_the_endorsement(signed_in, session, org, employer):
+def test_the_status_follows_the_latest_sitting_under_the_endorsement(
+    signed_in, session, org, employer
+):
     endorsement = staff_in_state(session, org, employer, "not_passed", name="Resitter")
     sitting_for(session, endorsement, status="in_progress", started=START - timedelta(minutes=5))
     assert export(signed_in)[0]["status"] == "In progress"
@@ -135,7 +154,9 @@ def test_the_staff_page_shows_outcome_and_dates_never_answers(signed_in, session
     assert "P1:" not in page and "answer" not in visible_text(page).lower()
 
 
-def test_the_per_area_profile_is_shown_only_when_the_candidate_shares_it(app, signed_in, session, org, employer):
+def test_the_per_area_profile_is_shown_only_when_the_candidate_shares_it(
+    app, signed_in, session, org, employer
+):
     endorsement = staff_in_state(session, org, employer, "passed", name="Amara Okafor")
     candidate_client = app.test_client()
     candidate = endorsement.candidate
@@ -156,17 +177,23 @@ def test_an_unreleased_result_shows_no_profile_even_when_shared(signed_in, sessi
     assert "P1:" not in page and "no released result yet" in page
 
 
-def test_the_certificate_pdf_is_linked_only_once_that_page_exists(app, signed_in, session, org, employer):
+def test_the_certificate_pdf_is_linked_only_once_that_page_exists(
+    app, signed_in, session, org, employer
+):
     endorsement = staff_in_state(session, org, employer, "passed")
     page = signed_in.get(f"/employer/staff/{endorsement.id}").get_data(as_text=True)
     assert ("Download the certificate" in page) == ("certificates.pdf" in app.view_functions)
 
 
-def test_the_staff_page_links_the_pdf_and_the_credential_and_both_download(app, signed_in, session, org, employer):
+def test_the_staff_page_links_the_pdf_and_the_credential_and_both_download(
+    app, signed_in, session, org, employer
+):
     endorsement = staff_in_state(session, org, employer, "passed")
     page = signed_in.get(f"/employer/staff/{endorsement.id}").get_data(as_text=True)
     links = re.findall(r'href="(/certificates/[^"]+)"', page)
-    assert any(link.endswith(".pdf") for link in links) and any(link.endswith("credential.jwt") for link in links)
+    assert any(link.endswith(".pdf") for link in links) and any(
+        link.endswith("credential.jwt") for link in links
+    )
     for link in links:
         assert signed_in.get(link).status_code == 200, link
 
@@ -179,7 +206,9 @@ def test_a_revoked_certificate_offers_no_credential(signed_in, session, org, emp
 
 # -- the candidate's consent -----------------------------------------------------------------
 def share(client, choice):
-    return client.post("/account/sharing", data={"share": choice, "csrf_token": csrf_token(client, "/account")})
+    return client.post(
+        "/account/sharing", data={"share": choice, "csrf_token": csrf_token(client, "/account")}
+    )
 
 
 def test_a_candidate_chooses_to_share_their_profile_and_it_is_audited(client, session, org, clock):
@@ -190,7 +219,11 @@ def test_a_candidate_chooses_to_share_their_profile_and_it_is_audited(client, se
     session.expire_all()
     assert candidate.profile.share_profile_with_employer is True
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "candidate.share_profile"))
-    assert event.actor_id == candidate.id and event.data == {"from": False, "to": True} and event.at == START
+    assert (
+        event.actor_id == candidate.id
+        and event.data == {"from": False, "to": True}
+        and event.at == START
+    )
 
 
 def test_choosing_the_same_again_records_nothing(client, session, org, clock):
@@ -198,7 +231,10 @@ def test_choosing_the_same_again_records_nothing(client, session, org, clock):
     login(client, candidate.email)
     response = share(client, "no")
     assert "already recorded" in client.get(response.headers["Location"]).get_data(as_text=True)
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "candidate.share_profile")) is None
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "candidate.share_profile"))
+        is None
+    )
 
 
 def test_a_sharing_choice_that_is_neither_yes_nor_no_changes_nothing(client, session, org, clock):
@@ -220,8 +256,13 @@ def test_the_sharing_choice_needs_a_csrf_token(client, session, org, clock):
 
 def test_the_account_page_is_for_candidates_only(signed_in):
     assert signed_in.get("/account").status_code == 403
-    assert signed_in.post("/account/sharing", data={"share": "yes",
-                                                    "csrf_token": csrf_token(signed_in, "/dashboard")}).status_code == 403
+    assert (
+        signed_in.post(
+            "/account/sharing",
+            data={"share": "yes", "csrf_token": csrf_token(signed_in, "/dashboard")},
+        ).status_code
+        == 403
+    )
 
 
 def test_the_candidates_dashboard_links_to_the_sharing_choice(client, session, org, clock):
@@ -231,9 +272,13 @@ def test_the_candidates_dashboard_links_to_the_sharing_choice(client, session, o
     assert 'href="/account"' in page and "sees your outcome and its dates" in page
 
 
-def test_a_certificate_changed_without_the_key_reads_as_unverifiable_not_passed(signed_in, session, org, employer):
+def test_a_certificate_changed_without_the_key_reads_as_unverifiable_not_passed(
+    signed_in, session, org, employer
+):
     endorsement = staff_in_state(session, org, employer, "expired", name="Altered Dates")
-    certificate = session.scalar(select(Certificate).where(Certificate.candidate_id == endorsement.candidate_id))
+    certificate = session.scalar(
+        select(Certificate).where(Certificate.candidate_id == endorsement.candidate_id)
+    )
     certificate.expires_on = date(2039, 1, 1)  # someone extends it in the database, without the key
     session.commit()
     page = signed_in.get("/employer/staff").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """The status of an endorsement, decided by one function from its latest sitting, result and
 certificate: one test per status, without a database."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -12,13 +13,20 @@ SUBMITTED = datetime(2026, 1, 10, 10, 30, tzinfo=UTC)
 
 
 def sitting(status="submitted"):
-    return Sitting(status=status, started_at=SUBMITTED - timedelta(minutes=50),
-                   deadline=SUBMITTED + timedelta(minutes=10),
-                   submitted_at=SUBMITTED if status == "submitted" else None)
+    return Sitting(
+        status=status,
+        started_at=SUBMITTED - timedelta(minutes=50),
+        deadline=SUBMITTED + timedelta(minutes=10),
+        submitted_at=SUBMITTED if status == "submitted" else None,
+    )
 
 
 def result(status="final", passed=True, released=True):
-    return Result(status=status, passed=passed, released_at=SUBMITTED + timedelta(days=14) if released else None)
+    return Result(
+        status=status,
+        passed=passed,
+        released_at=SUBMITTED + timedelta(days=14) if released else None,
+    )
 
 
 def certificate(expires_on=date(2029, 1, 24), revoked_at=None):
@@ -38,7 +46,10 @@ def test_a_sitting_under_way_is_in_progress():
 
 
 def test_a_submitted_sitting_with_written_answers_to_mark_is_awaiting_marking():
-    assert status(sitting(), result(status="awaiting_marking", passed=None, released=False)).code == "awaiting_marking"
+    assert (
+        status(sitting(), result(status="awaiting_marking", passed=None, released=False)).code
+        == "awaiting_marking"
+    )
 
 
 def test_a_submitted_sitting_without_a_result_row_reads_as_awaiting_marking():
@@ -70,24 +81,39 @@ def test_a_released_fail_is_not_passed_with_the_resit_date_from_the_tiers_wait()
 def test_the_resit_date_counts_from_the_deadline_when_the_submission_time_is_missing():
     unsubmitted = sitting()
     unsubmitted.submitted_at = None
-    assert status(unsubmitted, result(passed=False), wait=30).on == (unsubmitted.deadline + timedelta(days=30)).date()
+    assert (
+        status(unsubmitted, result(passed=False), wait=30).on
+        == (unsubmitted.deadline + timedelta(days=30)).date()
+    )
 
 
 def test_a_certificate_within_ninety_days_of_expiry_is_expiring_soon():
     found = status(sitting(), result(), certificate(expires_on=TODAY + timedelta(days=90)))
     assert found == StaffStatus("expiring_soon", TODAY + timedelta(days=90))
     assert found.text.startswith("Expiring soon (accredited until")
-    assert status(sitting(), result(), certificate(expires_on=TODAY + timedelta(days=91))).code == "passed"
+    assert (
+        status(sitting(), result(), certificate(expires_on=TODAY + timedelta(days=91))).code
+        == "passed"
+    )
 
 
 def test_a_certificate_past_its_expiry_is_expired_from_that_day():
-    assert status(sitting(), result(), certificate(expires_on=TODAY)) == StaffStatus("expired", TODAY)
-    assert status(sitting(), result(), certificate(expires_on=TODAY)).text == "Expired (expired on 2 March 2026)"
+    assert status(sitting(), result(), certificate(expires_on=TODAY)) == StaffStatus(
+        "expired", TODAY
+    )
+    assert (
+        status(sitting(), result(), certificate(expires_on=TODAY)).text
+        == "Expired (expired on 2 March 2026)"
+    )
 
 
 def test_a_revoked_certificate_is_revoked_whatever_its_expiry():
     revoked_at = datetime(2026, 2, 20, 15, 0, tzinfo=UTC)
-    found = status(sitting(), result(), certificate(expires_on=TODAY - timedelta(days=1), revoked_at=revoked_at))
+    found = status(
+        sitting(),
+        result(),
+        certificate(expires_on=TODAY - timedelta(days=1), revoked_at=revoked_at),
+    )
     assert found == StaffStatus("revoked", date(2026, 2, 20))
     assert found.text == "Revoked (revoked on 20 February 2026)"
 

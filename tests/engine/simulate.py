@@ -6,6 +6,7 @@ A candidate of ability theta answers a 2PL item of discrimination a and difficul
 with probability 1 / (1 + exp(-a (theta - b))). A graded item of m marks earns at least k
 marks with probability 1 / (1 + exp(-a (theta - b_k))) for ordered thresholds b_1 < ... < b_m.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,14 @@ class Planted:
     reversed_distractor: bool = False  # strong candidates who miss it pick option d
 
 
-def cohort(params: list[Planted], n: int, seed: int = 0, groups: np.ndarray | None = None,
-           dif: dict[int, float] | None = None, forms: int = 1) -> tuple[list[ItemInfo], Responses, np.ndarray]:
+def cohort(
+    params: list[Planted],
+    n: int,
+    seed: int = 0,
+    groups: np.ndarray | None = None,
+    dif: dict[int, float] | None = None,
+    forms: int = 1,
+) -> tuple[list[ItemInfo], Responses, np.ndarray]:
     """n candidates answering every item (one form, or `forms` forms sharing all items).
     `dif` shifts an item's difficulty by the given amount for group 1 (planted DIF)."""
     rng = np.random.default_rng(seed)
@@ -34,8 +41,17 @@ def cohort(params: list[Planted], n: int, seed: int = 0, groups: np.ndarray | No
         marks = len(p.b)
         shift = (dif or {}).get(index, 0.0) * groups
         if marks == 1:
-            info = ItemInfo(f"x-{index}@1", f"x-{index}", 1, f"s-{index // 5}", "single", "P1", 1,
-                            ("a", "b", "c", "d"), ("a",))
+            info = ItemInfo(
+                f"x-{index}@1",
+                f"x-{index}",
+                1,
+                f"s-{index // 5}",
+                "single",
+                "P1",
+                1,
+                ("a", "b", "c", "d"),
+                ("a",),
+            )
             right = rng.random(n) < 1 / (1 + np.exp(-p.a * (theta - p.b[0] - shift)))
             score = right.astype(float)
             wrong_choice = rng.integers(1, 4, n)  # b, c or d at random
@@ -43,9 +59,14 @@ def cohort(params: list[Planted], n: int, seed: int = 0, groups: np.ndarray | No
                 wrong_choice = np.where(theta > 0, 3, rng.integers(1, 3, n))
             chosen = np.where(right, 1, 1 << wrong_choice)
         else:
-            info = ItemInfo(f"x-{index}@1", f"x-{index}", 1, f"s-{index // 5}", "free_text", "P1", marks)
+            info = ItemInfo(
+                f"x-{index}@1", f"x-{index}", 1, f"s-{index // 5}", "free_text", "P1", marks
+            )
             u = rng.random(n)  # one draw: P(score >= k) falls with k, so the marks reached nest
-            score = sum((u < 1 / (1 + np.exp(-p.a * (theta - bk - shift)))).astype(float) for bk in sorted(p.b))
+            score = sum(
+                (u < 1 / (1 + np.exp(-p.a * (theta - bk - shift)))).astype(float)
+                for bk in sorted(p.b)
+            )
             chosen = np.zeros(n, dtype=int)
         items.append(info)
         rows.extend(zip(range(n), [index] * n, score, chosen))

@@ -1,5 +1,6 @@
 """Fairness statistics against independent implementations (statsmodels' stratified 2x2
 tables, scipy) and on simulated cohorts with planted DIF."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,11 +8,19 @@ import pytest
 from scipy import stats
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from naas.engine.fairness import chi2_1_sf, mantel_haenszel, mean_interval, standardised_mean_difference, wilson
+from naas.engine.fairness import (
+    chi2_1_sf,
+    mantel_haenszel,
+    mean_interval,
+    standardised_mean_difference,
+    wilson,
+)
 
 from .simulate import Planted, cohort
 
-ITEMS = [Planted(1.2, (b,)) for b in np.linspace(-1.5, 1.5, 25)] + [Planted(1.0, (-0.8, 0.2, 1.0))] * 3
+ITEMS = [Planted(1.2, (b,)) for b in np.linspace(-1.5, 1.5, 25)] + [
+    Planted(1.0, (-0.8, 0.2, 1.0))
+] * 3
 
 
 def simulated(n=4000, dif=None, seed=0):
@@ -31,12 +40,16 @@ def test_mantel_haenszel_matches_statsmodels():
         inside = total == value
         ref, foc = inside & (groups == 0), inside & (groups == 1)
         if ref.any() and foc.any() and inside.sum() > 1:
-            tables.append([[item[ref].sum(), (1 - item[ref]).sum()], [item[foc].sum(), (1 - item[foc]).sum()]])
+            tables.append(
+                [[item[ref].sum(), (1 - item[ref]).sum()], [item[foc].sum(), (1 - item[foc]).sum()]]
+            )
     table = StratifiedTable(np.array(tables, dtype=float).transpose(1, 2, 0))
     result = mantel_haenszel(item, groups, total)
     assert result.odds_ratio == pytest.approx(table.oddsratio_pooled, rel=1e-10)
     assert result.statistic == pytest.approx(-2.35 * np.log(table.oddsratio_pooled), rel=1e-10)
-    assert result.chi_square == pytest.approx(table.test_null_odds(correction=True).statistic, rel=1e-10)
+    assert result.chi_square == pytest.approx(
+        table.test_null_odds(correction=True).statistic, rel=1e-10
+    )
     assert result.p_value == pytest.approx(table.test_null_odds(correction=True).pvalue, rel=1e-8)
     # Robins-Breslow-Greenland: statsmodels reports the SE of log(alpha_MH)
     assert table.logodds_pooled_se > 0
@@ -52,7 +65,9 @@ def test_chi_square_tail_and_wilson_interval_match_scipy_and_statsmodels():
     assert (p.low, p.high) == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
     values = np.arange(20.0)
     m = mean_interval(values)
-    assert m.mean == 9.5 and m.high - m.mean == pytest.approx(1.959963984540054 * values.std(ddof=1) / np.sqrt(20))
+    assert m.mean == 9.5 and m.high - m.mean == pytest.approx(
+        1.959963984540054 * values.std(ddof=1) / np.sqrt(20)
+    )
 
 
 def test_planted_dif_is_found_and_items_without_it_are_left_alone():

@@ -1,4 +1,5 @@
 """Form assembly and results: pure functions of their inputs."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,7 +31,9 @@ def test_the_same_seed_rebuilds_the_same_form(tier):
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**62), tier_id=st.sampled_from(["practitioner", "supervisor", "leader"]))
+@given(
+    seed=st.integers(0, 2**62), tier_id=st.sampled_from(["practitioner", "supervisor", "leader"])
+)
 def test_every_form_meets_the_blueprint(seed, tier_id):
     tier = BANK.tiers[tier_id]
     plan = assemble(tier, BANK.scenarios_of(tier.id), seed)
@@ -68,7 +71,10 @@ def test_a_bank_that_cannot_fill_the_blueprint_cannot_assemble(tier):
 
 
 def items(*triples):
-    return [ScoredItem(area, marks, None if score is None else Fraction(score)) for area, marks, score in triples]
+    return [
+        ScoredItem(area, marks, None if score is None else Fraction(score))
+        for area, marks, score in triples
+    ]
 
 
 def test_pass_at_exactly_the_pass_mark():
@@ -85,7 +91,11 @@ def test_a_hundredth_of_a_mark_below_the_pass_mark_fails():
 
 def test_thirds_of_a_mark_are_kept_exactly():
     # three per-option items worth 1 mark with k=3, each with one key label chosen: 1/3 each
-    result = outcome(items(("P1", 1, Fraction(1, 3)), ("P1", 1, Fraction(1, 3)), ("P1", 1, Fraction(1, 3))), 100, None)
+    result = outcome(
+        items(("P1", 1, Fraction(1, 3)), ("P1", 1, Fraction(1, 3)), ("P1", 1, Fraction(1, 3))),
+        100,
+        None,
+    )
     assert result.total == 1 and result.passed is False
 
 
@@ -96,16 +106,23 @@ def test_an_area_below_the_floor_fails_a_candidate_above_the_pass_mark():
 
 
 def test_an_area_worth_fewer_marks_than_the_floor_counts_is_reported_but_fails_nobody():
-    result = outcome(items(("P1", 10, 10), ("P2", 5, 1), ("P3", 10, 5)), 60, 40)  # the default counts 10+
+    result = outcome(
+        items(("P1", 10, 10), ("P2", 5, 1), ("P3", 10, 5)), 60, 40
+    )  # the default counts 10+
     assert result.floored_areas == ("P1", "P3")
     assert result.areas["P2"].fraction == Fraction(1, 5)
     assert result.passed is True and result.failed_areas == ()
-    exactly = outcome(items(("P1", 10, 10), ("P2", 10, 3)), 60, 40)  # an area of exactly 10 marks counts
+    exactly = outcome(
+        items(("P1", 10, 10), ("P2", 10, 3)), 60, 40
+    )  # an area of exactly 10 marks counts
     assert exactly.passed is False and exactly.failed_areas == ("P2",)
 
 
 def test_the_cut_is_the_sum_of_the_approved_standards_with_the_pass_mark_for_unrated_items():
-    rated = [ScoredItem("P1", 2, Fraction(2), Fraction(3, 2)), ScoredItem("P1", 4, Fraction(2), Fraction(2))]
+    rated = [
+        ScoredItem("P1", 2, Fraction(2), Fraction(3, 2)),
+        ScoredItem("P1", 4, Fraction(2), Fraction(2)),
+    ]
     unrated = [ScoredItem("P2", 5, Fraction(3))]
     result = outcome(rated + unrated, 60, None)
     assert result.cut == Fraction(3, 2) + 2 + 3  # 60% of the unrated item's 5 marks
@@ -126,7 +143,12 @@ def test_a_standard_outside_the_items_marks_is_refused():
 
 def test_a_pending_written_answer_leaves_the_decision_open():
     result = outcome(items(("P1", 5, 5), ("P2", 5, None)), 60, 40)
-    assert result.passed is None and result.pending == 1 and result.total == 5 and result.max_marks == 10
+    assert (
+        result.passed is None
+        and result.pending == 1
+        and result.total == 5
+        and result.max_marks == 10
+    )
 
 
 def test_areas_are_ordered_by_code_number():
@@ -134,7 +156,12 @@ def test_areas_are_ordered_by_code_number():
     assert list(result.areas) == ["P1", "P2", "P10"]
 
 
-@given(st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3"]), st.integers(1, 5), st.fractions(0, 1)), min_size=1))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["P1", "P2", "P3"]), st.integers(1, 5), st.fractions(0, 1)),
+        min_size=1,
+    )
+)
 def test_a_total_is_always_the_sum_of_area_scores(entries):
     scored = [ScoredItem(a, m, f * m) for a, m, f in entries]
     result = outcome(scored, 60, 40)
@@ -178,7 +205,9 @@ def test_a_reachable_total_among_uneven_marks_is_found():
 
 def test_areas_that_no_form_can_cover_together_end_in_no_or_in_unknown_never_a_hang():
     # each scenario covers P1 and one other area; two scenarios never cover all four areas
-    pool = [Fake(f"s{i:03d}", 10, Counter({"P1": 1, ("P2", "P3", "P4")[i % 3]: 1})) for i in range(60)]
+    pool = [
+        Fake(f"s{i:03d}", 10, Counter({"P1": 1, ("P2", "P3", "P4")[i % 3]: 1})) for i in range(60)
+    ]
     rules = Rules(Blueprint(2, 1, 20), ("P1", "P2", "P3", "P4"))
     assert can_fill(pool, rules) is False
     assert can_fill(pool, rules, max_steps=100) is None
@@ -189,4 +218,8 @@ def test_a_resit_draws_the_form_with_the_fewest_seen_scenarios():
     pool = fakes(5)
     rules = Rules(Blueprint(3), ("P1", "P2"))
     chosen = draw(pool, rules, Random(3), avoid=frozenset({"s00", "s01", "s02", "s03"}))
-    assert len(chosen) == 3 and sum(s.id != "s04" for s in chosen) == 2 and "s04" in {s.id for s in chosen}
+    assert (
+        len(chosen) == 3
+        and sum(s.id != "s04" for s in chosen) == 2
+        and "s04" in {s.id for s in chosen}
+    )

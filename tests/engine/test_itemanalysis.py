@@ -1,5 +1,6 @@
 """Item analysis and reliability, each checked against an independent implementation on the
 same data (scipy, a textbook formula) and on simulated cohorts with planted faults."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,13 +8,24 @@ import pytest
 from scipy import stats
 
 from naas.engine.itemanalysis import (
-    MIN_SITTINGS, ItemInfo, Responses, cronbach_alpha, decision_consistency, form_reliability, item_statistics,
-    sem, set_statistics, stratified_alpha, tier_reliability,
+    MIN_SITTINGS,
+    ItemInfo,
+    Responses,
+    cronbach_alpha,
+    decision_consistency,
+    form_reliability,
+    item_statistics,
+    sem,
+    set_statistics,
+    stratified_alpha,
+    tier_reliability,
 )
 
 from .simulate import Planted, cohort
 
-GOOD = [Planted(1.2, (b,)) for b in np.linspace(-1.5, 1.5, 18)] + [Planted(1.0, (-1.0, 0.0, 1.0))] * 2
+GOOD = [Planted(1.2, (b,)) for b in np.linspace(-1.5, 1.5, 18)] + [
+    Planted(1.0, (-1.0, 0.0, 1.0))
+] * 2
 
 
 def matrix_of(items, responses):
@@ -56,7 +68,9 @@ def test_stratified_alpha_with_one_stratum_is_alpha_and_with_parallel_strata_is_
     items, responses, _ = cohort(GOOD[:18], 600, seed=3)
     m = matrix_of(items, responses)
     assert stratified_alpha(m, [0] * 18) == pytest.approx(cronbach_alpha(m))
-    assert stratified_alpha(m, [i % 3 for i in range(18)]) == pytest.approx(cronbach_alpha(m), abs=0.03)
+    assert stratified_alpha(m, [i % 3 for i in range(18)]) == pytest.approx(
+        cronbach_alpha(m), abs=0.03
+    )
 
 
 def test_decision_consistency_agrees_with_two_simulated_parallel_forms():

@@ -1,4 +1,5 @@
 """Scoring exactly as question-bank-format.md says, rule by rule, and its invariants."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -14,7 +15,14 @@ LABELS = "abcdefgh"
 
 
 def spec(type_, **fields):
-    base = {"id": "x-1", "type": type_, "area": "P1", "marks": 2, "stem": "Q?", "rationale": "Because."}
+    base = {
+        "id": "x-1",
+        "type": type_,
+        "area": "P1",
+        "marks": 2,
+        "stem": "Q?",
+        "rationale": "Because.",
+    }
     base.update(fields)
     return base
 
@@ -114,8 +122,10 @@ def test_ranking_positions_must_be_in_range():
 
 
 # -- free text -------------------------------------------------------------------------
-RUBRIC = [{"criterion": "Analysis", "marks": 3, "descriptors": {0: "none", 3: "full"}},
-          {"criterion": "Plan", "marks": 2}]
+RUBRIC = [
+    {"criterion": "Analysis", "marks": 3, "descriptors": {0: "none", 3: "full"}},
+    {"criterion": "Plan", "marks": 2},
+]
 
 
 def test_free_text_has_no_automatic_score_and_sums_awarded_rubric_marks():
@@ -138,19 +148,49 @@ def test_unanswered_items_score_zero():
 
 
 # -- definitions -------------------------------------------------------------------------
-@pytest.mark.parametrize("type_, fields, message", [
-    ("single", {"options": options(4), "key": "z"}, "not one of the options"),
-    ("single", {"options": options(1), "key": "a"}, "2 to 8 options"),
-    ("multiple", {"options": options(4), "key": ["a", "z"]}, "not one of the options"),
-    ("multiple", {"options": options(6), "key": ["a", "b"], "select": 3}, "select is 3 but the key has 2"),
-    ("multiple", {"options": options(4), "key": ["a"], "scoring": "partial"}, "scoring must be one of"),
-    ("ranking", {"options": options(4), "key": ["a", "b", "c"]}, "every option label exactly once"),
-    ("ranking", {"options": options(3), "key": ["a", "b", "z"]}, "key 'z' is not one of the options"),
-    ("multiple", {"options": options(4), "key": ["a", 1.5]}, "key 1.5 is not one of the options"),
-    ("free_text", {"max_words": 100, "rubric": [{"criterion": "C", "marks": 2, "mark": 1}]},
-     r"unknown field 'mark' in a rubric entry \(did you mean 'marks'\?\)"),
-    ("ranking", {"options": options(4), "key": ["a", "b", "c", "c"]}, "every option label exactly once"),
-])
+@pytest.mark.parametrize(
+    "type_, fields, message",
+    [
+        ("single", {"options": options(4), "key": "z"}, "not one of the options"),
+        ("single", {"options": options(1), "key": "a"}, "2 to 8 options"),
+        ("multiple", {"options": options(4), "key": ["a", "z"]}, "not one of the options"),
+        (
+            "multiple",
+            {"options": options(6), "key": ["a", "b"], "select": 3},
+            "select is 3 but the key has 2",
+        ),
+        (
+            "multiple",
+            {"options": options(4), "key": ["a"], "scoring": "partial"},
+            "scoring must be one of",
+        ),
+        (
+            "ranking",
+            {"options": options(4), "key": ["a", "b", "c"]},
+            "every option label exactly once",
+        ),
+        (
+            "ranking",
+            {"options": options(3), "key": ["a", "b", "z"]},
+            "key 'z' is not one of the options",
+        ),
+        (
+            "multiple",
+            {"options": options(4), "key": ["a", 1.5]},
+            "key 1.5 is not one of the options",
+        ),
+        (
+            "free_text",
+            {"max_words": 100, "rubric": [{"criterion": "C", "marks": 2, "mark": 1}]},
+            r"unknown field 'mark' in a rubric entry \(did you mean 'marks'\?\)",
+        ),
+        (
+            "ranking",
+            {"options": options(4), "key": ["a", "b", "c", "c"]},
+            "every option label exactly once",
+        ),
+    ],
+)
 def test_faulty_definitions_are_refused_with_a_reason(type_, fields, message):
     with pytest.raises(InvalidItem, match=message):
         build(type_, **fields)
@@ -160,7 +200,9 @@ def test_a_multiple_key_of_every_option_is_allowed_with_a_warning():
     # per_option with w = 0: choosing everything earns full marks, as the contract's formula says
     item = build("multiple", options=options(3), key=["a", "b", "c"])
     assert item.score(["a", "b", "c"]) == 2
-    (warning,) = REGISTRY["multiple"].check(spec("multiple", options=options(3), key=["a", "b", "c"]))
+    (warning,) = REGISTRY["multiple"].check(
+        spec("multiple", options=options(3), key=["a", "b", "c"])
+    )
     assert warning.warning and "key lists every option" in warning.message
 
 
@@ -203,12 +245,14 @@ def perfect_response(item):
 @given(item=objective_items(), data=st.data())
 def test_any_response_scores_between_zero_and_the_items_marks(item, data):
     labels = list(item.options)
-    raw = data.draw(st.one_of(
-        st.none(),
-        st.sampled_from(labels),
-        st.lists(st.sampled_from(labels), max_size=len(labels), unique=True),
-        st.dictionaries(st.sampled_from(labels), st.integers(1, len(labels))),
-    ))
+    raw = data.draw(
+        st.one_of(
+            st.none(),
+            st.sampled_from(labels),
+            st.lists(st.sampled_from(labels), max_size=len(labels), unique=True),
+            st.dictionaries(st.sampled_from(labels), st.integers(1, len(labels))),
+        )
+    )
     try:
         response = item.normalise(raw)
     except InvalidResponse:

@@ -1,11 +1,18 @@
 """Marker agreement figures on data worked out by hand."""
+
 from __future__ import annotations
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from naas.engine.psychometrics import Deviation, agreement, deviation, kappa_by_scale, quadratic_weighted_kappa
+from naas.engine.psychometrics import (
+    Deviation,
+    agreement,
+    deviation,
+    kappa_by_scale,
+    quadratic_weighted_kappa,
+)
 
 
 def test_two_category_kappa_equals_cohens_kappa_worked_by_hand():
@@ -63,7 +70,8 @@ def test_kappa_by_scale_does_not_pool_different_scales_into_one_table():
 
 def test_kappa_by_scale_leaves_out_scales_where_it_is_undefined():
     assert kappa_by_scale([(2, 2, 4), (2, 2, 4), (0, 1, 1), (1, 1, 1)]) == pytest.approx(
-        quadratic_weighted_kappa([0, 1], [1, 1], 0, 1))
+        quadratic_weighted_kappa([0, 1], [1, 1], 0, 1)
+    )
     assert kappa_by_scale([]) is None
 
 

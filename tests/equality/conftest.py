@@ -1,5 +1,6 @@
 """Equality fixtures: the sitting tests' small bank and endorsed candidate, and the statistics
 tests' simulated cohort given planted equality answers."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,8 +17,14 @@ from ..helpers import PASSWORD, login, make_user
 from ..sitting.conftest import START, Clock, candidate, clock, employer, loaded, org, small_bank  # noqa: F401
 from ..statistics.conftest import cohort  # noqa: F401
 
-ANSWERS = {"ethnic_group": "white-gypsy-traveller", "sex": "female", "age_band": "45-54", "disability": "yes",
-           "years_qualified": "10-plus", "practice_setting": "youth-justice"}
+ANSWERS = {
+    "ethnic_group": "white-gypsy-traveller",
+    "sex": "female",
+    "age_band": "45-54",
+    "disability": "yes",
+    "years_qualified": "10-plus",
+    "practice_setting": "youth-justice",
+}
 # labels that appear nowhere else on the platform's pages
 DISTINCTIVE = ("Gypsy or Irish Traveller", "Youth justice")
 NOW = START + timedelta(days=60)
@@ -50,19 +57,26 @@ def plant(session, tier: str = "practitioner", seed: int = 17, disabled: int = 5
     def information(i: int) -> float:  # DIF shows best on a well-sat item of middling difficulty
         scores = responses.score[responses.item == i]
         return len(scores) * scores.mean() * (1 - scores.mean())
+
     target = max(singles, key=information)
     on_target = responses.item == target
-    score_on_target = dict(zip(responses.sitting[on_target].tolist(), responses.score[on_target].tolist()))
+    score_on_target = dict(
+        zip(responses.sitting[on_target].tolist(), responses.score[on_target].tolist())
+    )
     rng = Random(seed)
     black = {}
     for right in (0.0, 1.0):
-        met = sorted((s for s, v in score_on_target.items() if v == right), key=lambda s: (totals[s], s))
+        met = sorted(
+            (s for s, v in score_on_target.items() if v == right), key=lambda s: (totals[s], s)
+        )
         for rank, sitting in enumerate(met):
             black[sitting] = (right == 0.0) != (rank % 6 == 2)
     for index, candidate_id in enumerate(data.candidate_ids.tolist()):
         is_black = black[index] if index in black else rng.random() < 0.5
         answers = {
-            "ethnic_group": rng.choice(["black-african", "black-caribbean"]) if is_black else "white-british",
+            "ethnic_group": rng.choice(["black-african", "black-caribbean"])
+            if is_black
+            else "white-british",
             "sex": rng.choice(["female", "male"]),
             "age_band": rng.choice(["25-34", "35-44", "45-54", "55-64"]),
             "disability": "yes" if index < disabled else "no",

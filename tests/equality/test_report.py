@@ -1,6 +1,7 @@
 """The fairness report on a simulated cohort with planted group answers: it finds the planted
 DIF, suppresses small groups, is computed by a command and kept, and an admin can send a
 flagged item to review."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import numpy as np
 from sqlalchemy import select
 
 from naas.equality import services
-from naas.equality.report import flag, score_bands, _suppress
+from naas.equality.report import _suppress, flag, score_bands
 from naas.models import AuditEvent, FairnessRun, ItemReviewNote
 
 from ..helpers import PASSWORD, csrf_token, login
@@ -39,7 +40,9 @@ def test_one_small_group_suppresses_the_next_smallest_so_it_cannot_be_worked_out
     rows = [{"n": n, "pass_rate": {}, "score": {}} for n in (40, 12, 4, 0)]
     _suppress(rows)
     assert [r["suppressed"] for r in rows] == [False, True, True, True]
-    assert rows[0]["n"] == 40 and rows[1]["n"] is None and rows[2]["pass_rate"] == {"suppressed": True}
+    assert (
+        rows[0]["n"] == 40 and rows[1]["n"] is None and rows[2]["pass_rate"] == {"suppressed": True}
+    )
 
 
 def test_two_small_groups_need_no_secondary_suppression():
@@ -51,6 +54,7 @@ def test_two_small_groups_need_no_secondary_suppression():
 def test_the_flag_rule_class_c_or_class_b_for_two_characteristics():
     def results(*pairs):
         return [{"comparison": c, "category": k} for c, k in pairs]
+
     assert flag(results(("ethnicity", "C")))[0]
     assert flag(results(("ethnicity", "B"), ("age", "B")))[0]
     b_once = flag(results(("ethnicity", "B"), ("ethnicity-black", "B"), ("sex", "A")))
@@ -72,26 +76,39 @@ def test_the_report_finds_the_planted_dif_and_suppresses_small_groups(session, p
     assert dif(entry, "ethnicity-black")["category"] == "C"
     single_mark = [e for e in payload["items"].values() if e["method"] == "MH"]
     largest = max(single_mark, key=lambda e: abs(dif(e, "ethnicity")["statistic"] or 0))
-    assert largest["info"]["key"] == planted  # the planted item stands out from the other single-mark items
+    assert (
+        largest["info"]["key"] == planted
+    )  # the planted item stands out from the other single-mark items
     # the focal group does worse overall, as planted; both groups are reported with intervals
-    white, black = group(payload, "ethnic_broad", "White"), group(payload, "ethnic_broad",
-                                                                  "Black, Black British, Caribbean or African")
+    white, black = (
+        group(payload, "ethnic_broad", "White"),
+        group(payload, "ethnic_broad", "Black, Black British, Caribbean or African"),
+    )
     assert white["n"] + black["n"] == 160
     assert white["pass_rate"]["low"] <= white["pass_rate"]["value"] <= white["pass_rate"]["high"]
     assert white["score"]["mean"] > black["score"]["mean"]
     # five said they are disabled: that group, and (to protect it) the other, show nothing
     disabled, not_disabled = group(payload, "disability", "Yes"), group(payload, "disability", "No")
-    assert disabled["suppressed"] and disabled["n"] is None and disabled["pass_rate"] == {"suppressed": True}
+    assert (
+        disabled["suppressed"]
+        and disabled["n"] is None
+        and disabled["pass_rate"] == {"suppressed": True}
+    )
     assert not_disabled["suppressed"] and not_disabled.get("secondary")
-    assert all(dif(e, "disability")["too_few"] and dif(e, "disability")["n_focal"] is None
-               for e in payload["items"].values())
+    assert all(
+        dif(e, "disability")["too_few"] and dif(e, "disability")["n_focal"] is None
+        for e in payload["items"].values()
+    )
     # no one chose Mixed, prefer-not or gave no answer: nothing shown, nothing computed
     assert group(payload, "ethnic_broad", "No answer")["suppressed"]
     # written answers: marks and moderation share by group
     markers = next(m for m in payload["markers"] if m["comparison"] == "ethnicity")
     assert markers["items"] and not markers["overall"]["reference"]["mark"]["suppressed"]
     assert "candidate" not in json.dumps(payload)  # aggregates only: no one is named
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "fairness.computed")) is not None
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "fairness.computed"))
+        is not None
+    )
 
 
 def test_withdrawn_answers_are_left_out_of_the_report(session, planted):
@@ -111,21 +128,33 @@ def test_the_command_computes_keeps_and_prints_the_report(app, runner, session, 
     result = runner.invoke(args=["stats", "fairness", "--tier", "practitioner"])
     assert result.exit_code == 0, result.output
     assert "60 released sitting(s), 60 with equality answers" in result.output
-    assert "White and all other ethnic groups:" in result.output and "item version(s) flagged" in result.output
+    assert (
+        "White and all other ethnic groups:" in result.output
+        and "item version(s) flagged" in result.output
+    )
     assert session.scalar(select(FairnessRun)) is not None
     unknown = runner.invoke(args=["stats", "fairness", "--tier", "wizard"])
     assert unknown.exit_code == 1 and "unknown tier 'wizard'" in unknown.output
 
 
-def test_the_admin_report_shows_it_and_sends_a_flagged_item_to_review(app, session, planted_large, make_admin):
+def test_the_admin_report_shows_it_and_sends_a_flagged_item_to_review(
+    app, session, planted_large, make_admin
+):
     planted = planted_large
     client = app.test_client()
     login(client, make_admin.email, PASSWORD)
-    assert "No fairness report has been computed" in client.get("/admin/fairness/practitioner").get_data(as_text=True)
+    assert "No fairness report has been computed" in client.get(
+        "/admin/fairness/practitioner"
+    ).get_data(as_text=True)
     run = services.compute(session, "practitioner", "released", actor_id=None, now=NOW)
     session.commit()
     page = client.get("/admin/fairness/practitioner").get_data(as_text=True)
-    assert "Outcomes by group" in page and "fewer than 10" in page and planted in page and "Flagged" in page
+    assert (
+        "Outcomes by group" in page
+        and "fewer than 10" in page
+        and planted in page
+        and "Flagged" in page
+    )
     assert "markers never see" in page
     assert "Not computed yet" not in client.get("/admin/fairness/").get_data(as_text=True)
     url = f"/admin/fairness/practitioner/items/{planted}"
@@ -133,16 +162,26 @@ def test_the_admin_report_shows_it_and_sends_a_flagged_item_to_review(app, sessi
     empty = client.post(url, data={"csrf_token": csrf_token(client, url), "note": "  "})
     assert empty.status_code == 422 and "There is a problem" in empty.get_data(as_text=True)
     assert client.post(url, data={"note": "No token."}).status_code == 400
-    sent = client.post(url, data={"csrf_token": csrf_token(client, url),
-                                  "note": "Harder for Black candidates at equal total: check the wording."})
+    sent = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "note": "Harder for Black candidates at equal total: check the wording.",
+        },
+    )
     assert sent.status_code == 302
     note = session.scalar(select(ItemReviewNote))
-    assert note.source == "fairness" and note.item_version_id == run.payload["items"][planted]["item_version_id"]
+    assert (
+        note.source == "fairness"
+        and note.item_version_id == run.payload["items"][planted]["item_version_id"]
+    )
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "item.review_note"))
     assert event.data["source"] == "fairness" and event.actor_id == make_admin.id
     calm = next(k for k, e in run.payload["items"].items() if not e["flagged"] and not e["watch"])
-    refused = client.post(f"/admin/fairness/practitioner/items/{calm}",
-                          data={"csrf_token": csrf_token(client, url), "note": "Look at this."})
+    refused = client.post(
+        f"/admin/fairness/practitioner/items/{calm}",
+        data={"csrf_token": csrf_token(client, url), "note": "Look at this."},
+    )
     assert refused.status_code == 422 and "nothing to send" in refused.get_data(as_text=True)
     assert client.get("/admin/fairness/wizard").status_code == 404
     assert client.get("/admin/fairness/practitioner/items/nope@1").status_code == 404

@@ -1,5 +1,6 @@
 """Equality answers are kept apart: only naas/equality/ reads them, and the people who judge
 or employ a candidate never see them."""
+
 from __future__ import annotations
 
 import re
@@ -36,9 +37,12 @@ def test_no_other_package_reads_the_equality_answers():
 
 
 def test_only_the_equality_package_imports_its_services():
-    offenders = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-                 if p.relative_to(PACKAGE).parts[0] not in ("equality",)
-                 and re.search(r"from naas\.equality|import naas\.equality", p.read_text())]
+    offenders = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.relative_to(PACKAGE).parts[0] not in ("equality",)
+        and re.search(r"from naas\.equality|import naas\.equality", p.read_text())
+    ]
     # the app factory loads the feature by its name in FEATURES, the command line its commands likewise
     assert offenders == []
 
@@ -50,19 +54,29 @@ def test_assessors_and_employers_never_see_the_answers(app, session, candidate, 
     assessor = make_user(session, "assessor", name="Blind Marker")
     mark = marking.take_next(session, assessor, START + timedelta(hours=1))
     session.commit()
-    endorsement = session.scalar(select(Endorsement).where(Endorsement.candidate_id == candidate.id))
+    endorsement = session.scalar(
+        select(Endorsement).where(Endorsement.candidate_id == candidate.id)
+    )
 
     own = app.test_client()
     login(own, candidate.email, PASSWORD)
-    assert all(label in own.get("/equality/").get_data(as_text=True) for label in DISTINCTIVE)  # the control
+    assert all(
+        label in own.get("/equality/").get_data(as_text=True) for label in DISTINCTIVE
+    )  # the control
 
     marker = app.test_client()
     login(marker, assessor.email, PASSWORD)
     boss = app.test_client()
     login(boss, employer.email, PASSWORD)
-    pages = [(marker, "/marking/"), (marker, f"/marking/marks/{mark.id}"), (marker, "/dashboard"),
-             (boss, "/employer/staff"), (boss, f"/employer/staff/{endorsement.id}"), (boss, "/employer/staff.csv"),
-             (boss, "/dashboard")]
+    pages = [
+        (marker, "/marking/"),
+        (marker, f"/marking/marks/{mark.id}"),
+        (marker, "/dashboard"),
+        (boss, "/employer/staff"),
+        (boss, f"/employer/staff/{endorsement.id}"),
+        (boss, "/employer/staff.csv"),
+        (boss, "/dashboard"),
+    ]
     for client, url in pages:
         response = client.get(url)
         assert response.status_code == 200, url

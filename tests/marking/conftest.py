@@ -1,4 +1,5 @@
 """Submitted sittings with written answers, and assessors to mark them."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,7 +11,12 @@ from naas.sitting import services as sitting_services
 
 from ..helpers import make_org, make_user
 from ..sitting.conftest import (  # noqa: F401  (fixtures shared with the sitting tests)
-    START, Clock, clock, endorse, loaded, small_bank,
+    START,
+    Clock,
+    clock,
+    endorse,
+    loaded,
+    small_bank,
 )
 
 
@@ -29,16 +35,29 @@ def employer(session, org):
     return make_user(session, "employer", org=org)
 
 
-def sit(session, candidate, org, employer, right=True, written="A careful written analysis of risk.", at=START):
+def sit(
+    session,
+    candidate,
+    org,
+    employer,
+    right=True,
+    written="A careful written analysis of risk.",
+    at=START,
+):
     """A candidate sits the small bank's form through the services and submits it."""
-    endorsement = session.query(Endorsement).filter_by(candidate_id=candidate.id).first() or endorse(
-        session, candidate, org, employer)
+    endorsement = session.query(Endorsement).filter_by(
+        candidate_id=candidate.id
+    ).first() or endorse(session, candidate, org, employer)
     sitting = sitting_services.start_sitting(session, candidate, endorsement, at)
     form = sitting_services.load_form(session, sitting.form)
     for page in range(sitting.form.stage_count):
         for entry in form.page_items(page):
-            answer = {"single": "a" if right else "b", "multiple": ["a", "b"] if right else ["c", "d"],
-                      "ranking": ["b", "a", "c"] if right else ["c", "a", "b"], "free_text": written}[entry.item.name]
+            answer = {
+                "single": "a" if right else "b",
+                "multiple": ["a", "b"] if right else ["c", "d"],
+                "ranking": ["b", "a", "c"] if right else ["c", "a", "b"],
+                "free_text": written,
+            }[entry.item.name]
             sitting_services.save_answer(session, sitting, entry, answer, 1, at, source="page")
         if page < sitting.form.stage_count - 1:
             sitting_services.move_on(session, sitting, page, sitting.form, at)
@@ -49,7 +68,9 @@ def sit(session, candidate, org, employer, right=True, written="A careful writte
 
 @pytest.fixture
 def candidate(session, org, employer, loaded):
-    return make_user(session, "candidate", org=org, name="Zainab Merriweather", registration="SW424242")
+    return make_user(
+        session, "candidate", org=org, name="Zainab Merriweather", registration="SW424242"
+    )
 
 
 @pytest.fixture

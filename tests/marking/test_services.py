@@ -1,5 +1,6 @@
 """Marking rules through the services: allocation, double marking, tolerance, moderation,
 conflicts of interest, holds, release, controls, reliability and reviews."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,7 +22,9 @@ from .conftest import START, sit
 NOW = START + timedelta(hours=2)
 
 
-def mark_next(session, assessor, marks, purpose="marking", comment="Marked against the rubric.", at=NOW):
+def mark_next(
+    session, assessor, marks, purpose="marking", comment="Marked against the rubric.", at=NOW
+):
     """Take and mark the next candidate's script (no control comes while one waits)."""
     mark = services.take_next(session, assessor, at, purpose, control_rate=0)
     assert mark is not None, f"nothing for {assessor.name} to {purpose}"
@@ -31,7 +34,9 @@ def mark_next(session, assessor, marks, purpose="marking", comment="Marked again
 
 
 def scripts(session):
-    return session.scalars(select(Script).where(Script.kind == "candidate").order_by(Script.id)).all()
+    return session.scalars(
+        select(Script).where(Script.kind == "candidate").order_by(Script.id)
+    ).all()
 
 
 def result_of(session, sitting):
@@ -51,7 +56,9 @@ def test_an_unanswered_written_item_needs_no_marker(session, candidate, org, emp
     assert result_of(session, sitting).status == "final"
 
 
-def test_two_different_assessors_mark_each_script_and_close_marks_are_averaged(session, sitting, assessors):
+def test_two_different_assessors_mark_each_script_and_close_marks_are_averaged(
+    session, sitting, assessors
+):
     a, b, _ = assessors
     first = mark_next(session, a, [3, 2])
     assert first.purpose == "first"
@@ -62,10 +69,16 @@ def test_two_different_assessors_mark_each_script_and_close_marks_are_averaged(s
     second = mark_next(session, b, [2, 2])
     assert second.purpose == "second" and second.script_id == first.script_id
     script = session.get(Script, first.script_id)
-    assert script.status == "final" and script.final_mark == Fraction(9, 2) and script.final_source == "agreed"
+    assert (
+        script.status == "final"
+        and script.final_mark == Fraction(9, 2)
+        and script.final_source == "agreed"
+    )
 
 
-def test_a_difference_equal_to_the_tolerance_is_agreed_and_beyond_it_goes_to_moderation(session, sitting, assessors):
+def test_a_difference_equal_to_the_tolerance_is_agreed_and_beyond_it_goes_to_moderation(
+    session, sitting, assessors
+):
     a, b, _ = assessors
     mark_next(session, a, [3, 2])  # script 1: 5
     mark_next(session, a, [3, 2])  # script 2: 5
@@ -85,7 +98,9 @@ def test_tolerance_is_configurable_per_tier(session, sitting, assessors, moderat
     assert scripts(session)[0].status == "moderation"
 
 
-def test_a_moderator_sees_both_marks_and_sets_the_final_mark_with_a_reason(session, sitting, assessors, moderator):
+def test_a_moderator_sees_both_marks_and_sets_the_final_mark_with_a_reason(
+    session, sitting, assessors, moderator
+):
     a, b, _ = assessors
     first = mark_next(session, a, [3, 2])
     mark_next(session, b, [0, 1])
@@ -96,9 +111,13 @@ def test_a_moderator_sees_both_marks_and_sets_the_final_mark_with_a_reason(sessi
     assert [m.total for m in services.marks_for_moderation(session, script)] == [5, 1]
     with pytest.raises(MarkingRefused, match="reason"):
         services.record_mark(session, moderation, moderator, [2, 2], "", submit=True, now=NOW)
-    services.record_mark(session, moderation, moderator, [2, 2], "Marker 2 missed the plan.", submit=True, now=NOW)
+    services.record_mark(
+        session, moderation, moderator, [2, 2], "Marker 2 missed the plan.", submit=True, now=NOW
+    )
     session.commit()
-    assert script.status == "final" and script.final_mark == 4 and script.final_source == "moderated"
+    assert (
+        script.status == "final" and script.final_mark == 4 and script.final_source == "moderated"
+    )
 
 
 def test_nobody_moderates_a_script_they_marked(session, sitting, assessors, moderator):
@@ -138,7 +157,9 @@ def test_a_held_script_goes_to_no_one_else_until_its_hold_runs_out(session, sitt
         services.record_mark(session, mark_a, a, [1, 1], "Late.", submit=True, now=later)
 
 
-def test_marks_outside_a_criterions_range_or_without_a_comment_are_refused(session, sitting, assessors):
+def test_marks_outside_a_criterions_range_or_without_a_comment_are_refused(
+    session, sitting, assessors
+):
     mark = services.take_next(session, assessors[0], NOW)
     with pytest.raises(MarkingRefused, match="takes 0 to 3 marks, not 4"):
         services.record_mark(session, mark, assessors[0], [4, 0], "Too many.", submit=True, now=NOW)
@@ -146,11 +167,15 @@ def test_marks_outside_a_criterions_range_or_without_a_comment_are_refused(sessi
         services.record_mark(session, mark, assessors[0], ["", 1], "Missing.", submit=True, now=NOW)
     with pytest.raises(MarkingRefused, match="comment"):
         services.record_mark(session, mark, assessors[0], [1, 1], "  ", submit=True, now=NOW)
-    services.record_mark(session, mark, assessors[0], [1, ""], "", submit=False, now=NOW)  # a draft may be partial
+    services.record_mark(
+        session, mark, assessors[0], [1, ""], "", submit=False, now=NOW
+    )  # a draft may be partial
     assert mark.status == "draft"
 
 
-def test_when_every_script_is_final_the_result_is_computed_by_the_contract(session, sitting, assessors):
+def test_when_every_script_is_final_the_result_is_computed_by_the_contract(
+    session, sitting, assessors
+):
     a, b, _ = assessors
     for marks in ([3, 2], [3, 2]):
         mark_next(session, a, marks)
@@ -161,7 +186,9 @@ def test_when_every_script_is_final_the_result_is_computed_by_the_contract(sessi
     assert result.status == "final" and result.total == Fraction(39, 2) and result.passed is True
 
 
-def test_release_is_refused_while_scripts_remain_and_then_shows_results(session, sitting, assessors):
+def test_release_is_refused_while_scripts_remain_and_then_shows_results(
+    session, sitting, assessors
+):
     state = services.release_state(session, "practitioner")
     assert (state.sittings, state.scripts_remaining, state.ready) == (1, 2, 0)
     with pytest.raises(MarkingRefused, match="2 script"):
@@ -184,8 +211,13 @@ def test_every_mark_decision_and_release_is_audited(session, sitting, assessors,
     from naas.models import AuditEvent
 
     actions = session.scalars(select(AuditEvent.action)).all()
-    assert {"marking.first", "marking.second", "marking.to_moderation", "marking.moderation",
-            "marking.final"} <= set(actions)
+    assert {
+        "marking.first",
+        "marking.second",
+        "marking.to_moderation",
+        "marking.moderation",
+        "marking.final",
+    } <= set(actions)
     assert audit.verify_chain(session).ok
 
 
@@ -200,12 +232,15 @@ class Draws:
 
 
 def control_for(session, assessor_admin, text="A model control answer.", agreed=(2, 1)):
-    item_version = session.scalar(select(ItemVersion).where(ItemVersion.type == "free_text").limit(1))
+    item_version = session.scalar(
+        select(ItemVersion).where(ItemVersion.type == "free_text").limit(1)
+    )
     return services.add_control(session, item_version, text, list(agreed), assessor_admin.id, NOW)
 
 
-def test_control_scripts_reach_each_assessor_and_measure_their_deviation(session, candidate, org, employer,
-                                                                        assessors):
+def test_control_scripts_reach_each_assessor_and_measure_their_deviation(
+    session, candidate, org, employer, assessors
+):
     admin = make_user(session, "admin")
     for _ in range(3):
         sit(session, make_user(session, "candidate", org=org), org, employer)
@@ -216,7 +251,9 @@ def test_control_scripts_reach_each_assessor_and_measure_their_deviation(session
     for _ in range(5):
         mark = services.take_next(session, a, NOW, rng=draws, control_rate=0.2)
         purposes.append(mark.purpose)
-        services.record_mark(session, mark, a, [3, 2], "Full marks.", submit=True, now=NOW)  # control agreed 3
+        services.record_mark(
+            session, mark, a, [3, 2], "Full marks.", submit=True, now=NOW
+        )  # control agreed 3
     assert purposes.count("control") == 1 and purposes[4] == "control"
     figures = services.reliability(session, a, NOW)
     assert figures.controls == Deviation(1, 2.0, 2.0)
@@ -236,7 +273,9 @@ def test_reliability_figures_from_paired_marks(session, candidate, org, employer
     assert figures.agreement.exact == 0.5 and figures.agreement.adjacent == 0.75
     # totals 5, 2, 4, 1 against 5, 3, 4, 5: differences 0, 1, 0, 4
     assert figures.agreement.mean_absolute_difference == pytest.approx(1.25)
-    assert figures.kappa == pytest.approx(quadratic_weighted_kappa([5, 2, 4, 1], [5, 3, 4, 5], 0, 5))
+    assert figures.kappa == pytest.approx(
+        quadratic_weighted_kappa([5, 2, 4, 1], [5, 3, 4, 5], 0, 5)
+    )
 
 
 def final_and_released(session, assessors, marks=([2, 1], [2, 1])):
@@ -250,7 +289,8 @@ def final_and_released(session, assessors, marks=([2, 1], [2, 1])):
 
 
 def test_a_review_is_re_marked_by_a_moderator_who_has_not_marked_it_and_can_change_the_outcome(
-        session, candidate, org, employer, assessors, moderator):
+    session, candidate, org, employer, assessors, moderator
+):
     sitting = sit(session, candidate, org, employer, right=False)
     objective = 2 * Fraction(2, 3)  # each wrong ranking still earns 2 of its 6 near-miss points
     final_and_released(session, assessors, marks=([3, 2], [3, 2]))
@@ -260,11 +300,18 @@ def test_a_review_is_re_marked_by_a_moderator_who_has_not_marked_it_and_can_chan
     later = NOW + timedelta(days=3)
     with pytest.raises(MarkingRefused, match="reason"):
         services.request_review(session, candidate, script, "Unfair", later)
-    services.request_review(session, candidate, script, "My plan section was not given credit for the safety plan.",
-                            later)
+    services.request_review(
+        session,
+        candidate,
+        script,
+        "My plan section was not given credit for the safety plan.",
+        later,
+    )
     session.commit()
     with pytest.raises(MarkingRefused, match="already"):
-        services.request_review(session, candidate, script, "Again, I would like another look please.", later)
+        services.request_review(
+            session, candidate, script, "Again, I would like another look please.", later
+        )
     assert services.take_next(session, assessors[0], later, "review") is None  # marked it already
     review = mark_next(session, moderator, [0, 0], "review", "Re-marked: no analysis.", at=later)
     assert review.purpose == "review"
@@ -274,40 +321,60 @@ def test_a_review_is_re_marked_by_a_moderator_who_has_not_marked_it_and_can_chan
     assert result_of(session, sitting).total == 5 + objective
 
 
-def test_a_review_that_changes_the_outcome_is_recorded(session, candidate, org, employer, assessors, moderator):
+def test_a_review_that_changes_the_outcome_is_recorded(
+    session, candidate, org, employer, assessors, moderator
+):
     sitting = sit(session, candidate, org, employer, right=True)
     final_and_released(session, assessors, marks=([0, 0], [0, 0]))  # 10 of 20: not passed
     assert result_of(session, sitting).passed is False
     script = scripts(session)[0]
     later = NOW + timedelta(days=1)
-    services.request_review(session, candidate, script, "The analysis section covered every risk named.", later)
+    services.request_review(
+        session, candidate, script, "The analysis section covered every risk named.", later
+    )
     mark_next(session, moderator, [3, 2], "review", "Full credit deserved.", at=later)
     assert session.scalar(select(ReviewRequest)).outcome_changed is True
     assert result_of(session, sitting).passed is True
     from naas.models import AuditEvent
 
-    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "result.changed_on_review")) == 1
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "result.changed_on_review")
+        )
+        == 1
+    )
 
 
-def test_reviews_only_within_the_window_and_only_for_ones_own_answers(session, candidate, org, employer, assessors):
+def test_reviews_only_within_the_window_and_only_for_ones_own_answers(
+    session, candidate, org, employer, assessors
+):
     sit(session, candidate, org, employer)
     script = scripts(session)[0]
     with pytest.raises(MarkingRefused, match="released"):
-        services.request_review(session, candidate, script, "Please look at this again carefully.", NOW)
+        services.request_review(
+            session, candidate, script, "Please look at this again carefully.", NOW
+        )
     final_and_released(session, assessors)
     too_late = NOW + timedelta(days=15)
     with pytest.raises(MarkingRefused, match="within 14 days"):
-        services.request_review(session, candidate, script, "Please look at this again carefully.", too_late)
+        services.request_review(
+            session, candidate, script, "Please look at this again carefully.", too_late
+        )
     stranger = make_user(session, "candidate", org=org)
     with pytest.raises(MarkingRefused, match="no such answer"):
-        services.request_review(session, stranger, script, "Please look at this again carefully.", NOW)
+        services.request_review(
+            session, stranger, script, "Please look at this again carefully.", NOW
+        )
 
 
 def audit_actions(session, action):
     from naas.models import AuditEvent
 
-    return session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 def test_an_assessor_holds_one_script_at_a_time_and_is_given_it_back(session, sitting, assessors):
@@ -329,7 +396,9 @@ def test_a_hold_that_runs_out_lapses_with_an_audit_record(session, sitting, asse
     assert lapses[0].data["assessor_id"] == a.id and lapses[0].data["mark_id"] == held.id
 
 
-def test_an_assessor_whose_own_hold_ran_out_lets_it_go_before_taking_more(session, sitting, assessors):
+def test_an_assessor_whose_own_hold_ran_out_lets_it_go_before_taking_more(
+    session, sitting, assessors
+):
     a = assessors[0]
     held = services.take_next(session, a, NOW)
     later = NOW + services.HOLD + timedelta(minutes=1)
@@ -339,7 +408,9 @@ def test_an_assessor_whose_own_hold_ran_out_lets_it_go_before_taking_more(sessio
     assert len(audit_actions(session, "marking.lapse")) == 1
 
 
-def test_a_claim_is_refused_when_the_script_has_moved_on_since_it_was_found(session, sitting, assessors, moderator):
+def test_a_claim_is_refused_when_the_script_has_moved_on_since_it_was_found(
+    session, sitting, assessors, moderator
+):
     a, b, _ = assessors
     mark_next(session, a, [3, 2])
     mark_next(session, b, [0, 0])  # beyond tolerance: the script now waits for a moderator
@@ -352,7 +423,9 @@ def test_a_claim_is_refused_when_the_script_has_moved_on_since_it_was_found(sess
     assert not session.scalars(select(Mark).where(Mark.assessor_id == moderator.id)).all()
 
 
-def test_a_claim_that_loses_the_race_for_the_slot_lets_go_of_the_script(session, sitting, assessors, monkeypatch):
+def test_a_claim_that_loses_the_race_for_the_slot_lets_go_of_the_script(
+    session, sitting, assessors, monkeypatch
+):
     a, b, _ = assessors
     mark_next(session, a, [3, 2])
     mark_next(session, a, [3, 2])
@@ -363,21 +436,25 @@ def test_a_claim_that_loses_the_race_for_the_slot_lets_go_of_the_script(session,
     assert [s.held_by for s in scripts(session)] == [None, None]
 
 
-
 def test_a_control_comes_when_the_draw_falls_below_the_control_rate(session, sitting, assessors):
     control_for(session, make_user(session, "admin"))
     a = assessors[0]
     first = services.take_next(session, a, NOW, rng=Draws(0.5), control_rate=0.2)
     assert first.purpose == "first"
     services.record_mark(session, first, a, [2, 1], "Marked.", submit=True, now=NOW)
-    assert services.take_next(session, a, NOW, rng=Draws(0.1), control_rate=0.2).purpose == "control"
+    assert (
+        services.take_next(session, a, NOW, rng=Draws(0.1), control_rate=0.2).purpose == "control"
+    )
 
 
 def test_the_waiting_count_counts_a_control_like_any_script_and_it_comes_when_nothing_else_waits(
-        session, sitting, assessors):
+    session, sitting, assessors
+):
     control_for(session, make_user(session, "admin"))
     a = assessors[0]
-    assert services.queue_counts(session, a, NOW)["marking"] == 3  # two candidates' scripts and a control
+    assert (
+        services.queue_counts(session, a, NOW)["marking"] == 3
+    )  # two candidates' scripts and a control
     for _ in range(2):
         mark = services.take_next(session, a, NOW, rng=Draws(0.9), control_rate=0.2)
         services.record_mark(session, mark, a, [2, 1], "Marked.", submit=True, now=NOW)
@@ -392,7 +469,10 @@ def test_the_waiting_count_counts_a_control_like_any_script_and_it_comes_when_no
 def test_each_assessor_is_given_a_control_under_a_reference_of_its_own(session, sitting, assessors):
     control = control_for(session, make_user(session, "admin"))
     a, b, _ = assessors
-    given = [session.get(Script, services.take_next(session, who, NOW, rng=Draws(0.0)).script_id) for who in (a, b)]
+    given = [
+        session.get(Script, services.take_next(session, who, NOW, rng=Draws(0.0)).script_id)
+        for who in (a, b)
+    ]
     assert [s.control_id for s in given] == [control.id, control.id]
     assert given[0].reference != given[1].reference
 
@@ -401,7 +481,9 @@ def test_allocating_a_control_script_is_audited(session, sitting, assessors):
     control_for(session, make_user(session, "admin"))
     mark = services.take_next(session, assessors[0], NOW, rng=Draws(0.0))
     events = audit_actions(session, "marking.allocate")
-    assert [(e.subject_id, e.data["purpose"]) for e in events] == [(mark.script.reference, "control")]
+    assert [(e.subject_id, e.data["purpose"]) for e in events] == [
+        (mark.script.reference, "control")
+    ]
 
 
 def mark_controls(session, assessor, criterion_marks, start=NOW, every=timedelta(days=1)):
@@ -423,16 +505,26 @@ def controls(session, how_many):
 ABOVE, BELOW, AGREED = [3, 2], [1, 0], [2, 1]  # totals 5, 1 and 3 against the agreed 3
 
 
-def test_the_drift_flag_uses_the_threshold_of_the_control_scripts_own_tier(session, loaded, assessors):
-    session.add(TierSetting(tier="leader", tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(5)))
+def test_the_drift_flag_uses_the_threshold_of_the_control_scripts_own_tier(
+    session, loaded, assessors
+):
+    session.add(
+        TierSetting(
+            tier="leader", tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(5)
+        )
+    )
     controls(session, 1)
-    mark_controls(session, assessors[0], [ABOVE])  # 2 marks off, on a practitioner item (threshold 1)
+    mark_controls(
+        session, assessors[0], [ABOVE]
+    )  # 2 marks off, on a practitioner item (threshold 1)
     figures = services.reliability(session, assessors[0], NOW)
     assert figures.flagged and figures.flag_reasons[0].startswith("practitioner control scripts")
     assert "threshold 1.00" in figures.flag_reasons[0]
 
 
-def test_control_errors_either_way_do_not_cancel_and_bias_is_a_figure_of_its_own(session, loaded, assessors):
+def test_control_errors_either_way_do_not_cancel_and_bias_is_a_figure_of_its_own(
+    session, loaded, assessors
+):
     controls(session, 2)
     mark_controls(session, assessors[0], [ABOVE, BELOW])
     figures = services.reliability(session, assessors[0], NOW + timedelta(days=2))
@@ -443,7 +535,9 @@ def test_control_errors_either_way_do_not_cancel_and_bias_is_a_figure_of_its_own
 def test_the_drift_flag_looks_at_the_most_recent_control_scripts(session, loaded, assessors):
     controls(session, 6)
     a, b, _ = assessors
-    mark_controls(session, a, [AGREED] * 4 + [ABOVE] * 2)  # drifting lately: 0.67 over all six, 2 lately
+    mark_controls(
+        session, a, [AGREED] * 4 + [ABOVE] * 2
+    )  # drifting lately: 0.67 over all six, 2 lately
     mark_controls(session, b, [ABOVE] * 2 + [AGREED] * 4)  # drifted once, and no longer
     rules = services.ReliabilityRules(drift_window=2)
     later = NOW + timedelta(days=10)
@@ -453,18 +547,25 @@ def test_the_drift_flag_looks_at_the_most_recent_control_scripts(session, loaded
     assert recovered.controls.mean_absolute == pytest.approx(2 / 3) and not recovered.flagged
 
 
-def test_an_assessor_sees_control_figures_only_in_whole_blocks_marked_long_enough_ago(session, loaded, assessors):
+def test_an_assessor_sees_control_figures_only_in_whole_blocks_marked_long_enough_ago(
+    session, loaded, assessors
+):
     controls(session, 3)
     a = assessors[0]
     rules = services.ReliabilityRules(control_block=2, control_delay=timedelta(days=7))
     mark_controls(session, a, [ABOVE, AGREED, BELOW])  # on NOW, NOW + 1 day, NOW + 2 days
 
     def blocks(at):
-        return [(b.first, b.last, b.deviation) for b in services.reliability(session, a, at, rules).control_blocks]
+        return [
+            (b.first, b.last, b.deviation)
+            for b in services.reliability(session, a, at, rules).control_blocks
+        ]
 
     assert blocks(NOW + timedelta(days=2)) == []  # two marked, but not long enough ago
     assert blocks(NOW + timedelta(days=8)) == [(1, 2, Deviation(2, 1.0, 1.0))]
-    assert blocks(NOW + timedelta(days=30)) == [(1, 2, Deviation(2, 1.0, 1.0))]  # the third waits for a fourth
+    assert blocks(NOW + timedelta(days=30)) == [
+        (1, 2, Deviation(2, 1.0, 1.0))
+    ]  # the third waits for a fourth
 
 
 def test_scripts_marked_counts_control_scripts_like_any_other(session, sitting, assessors):
@@ -493,8 +594,10 @@ def test_month_by_month_gives_every_figure(session, candidate, org, employer, as
     assert [m.month for m in months] == ["2026-03", "2026-04"]
     assert [m.scripts_marked for m in months] == [2, 3]
     # March: totals 5, 2 against 5, 3; April: 4, 1 against 4, 5
-    assert [(m.agreement.exact, m.agreement.adjacent, m.agreement.mean_absolute_difference) for m in months] == [
-        (0.5, 1.0, 0.5), (0.5, 0.5, 2.0)]
+    assert [
+        (m.agreement.exact, m.agreement.adjacent, m.agreement.mean_absolute_difference)
+        for m in months
+    ] == [(0.5, 1.0, 0.5), (0.5, 0.5, 2.0)]
     assert months[0].kappa == pytest.approx(quadratic_weighted_kappa([5, 2], [5, 3], 0, 5))
     assert months[1].kappa == pytest.approx(quadratic_weighted_kappa([4, 1], [4, 5], 0, 5))
     assert [m.controls for m in months] == [Deviation(0, None, None), Deviation(1, 2.0, 2.0)]

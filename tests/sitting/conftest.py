@@ -1,5 +1,6 @@
 """A small bank of four two-stage scenarios (10 marks each, two per form), loaded, and a
 candidate endorsed for it, with a clock the test can move."""
+
 from __future__ import annotations
 
 import json
@@ -38,10 +39,19 @@ def clock(app):
 
 @pytest.fixture
 def small_bank(tmp_path):
-    tiers = {"tiers": [dict(TIERS["tiers"][0], blueprint={"scenarios": 2, "min_items_per_area": 1,
-                                                          "total_marks": 20})]}
-    root = write_bank(tmp_path / "bank", tiers=tiers,
-                      scenarios=[scenario(f"p-case-{name}") for name in ("a", "b", "c", "d")])
+    tiers = {
+        "tiers": [
+            dict(
+                TIERS["tiers"][0],
+                blueprint={"scenarios": 2, "min_items_per_area": 1, "total_marks": 20},
+            )
+        ]
+    }
+    root = write_bank(
+        tmp_path / "bank",
+        tiers=tiers,
+        scenarios=[scenario(f"p-case-{name}") for name in ("a", "b", "c", "d")],
+    )
     result = check_bank(root)
     assert result.ok, result.problems
     return result.bank
@@ -65,8 +75,13 @@ def employer(session, org):
 
 
 def endorse(session, candidate, org, employer, tier="practitioner", at=None):
-    endorsement = Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier=tier,
-                              endorsed_by=employer.id, created_at=at or START - timedelta(days=1))
+    endorsement = Endorsement(
+        candidate_id=candidate.id,
+        organisation_id=org.id,
+        tier=tier,
+        endorsed_by=employer.id,
+        created_at=at or START - timedelta(days=1),
+    )
     session.add(endorsement)
     session.commit()
     return endorsement
@@ -113,6 +128,12 @@ def page_items(client, sitting_id, page):
 
 def autosave(client, sitting_id, item, answer, seq, token=None):
     token = token or csrf_token(client, "/dashboard")
-    return client.post(f"/sittings/{sitting_id}/answers", data=json.dumps({"item": item, "answer": answer, "seq": seq}),
-                       headers={"Content-Type": "application/json", "X-CSRFToken": token,
-                                "Accept": "application/json"})
+    return client.post(
+        f"/sittings/{sitting_id}/answers",
+        data=json.dumps({"item": item, "answer": answer, "seq": seq}),
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": token,
+            "Accept": "application/json",
+        },
+    )

@@ -1,4 +1,5 @@
 """Saves racing from several devices at once, over real concurrent database connections."""
+
 from __future__ import annotations
 
 import random
@@ -17,8 +18,9 @@ from ..helpers import csrf_token, login, make_user
 from .conftest import START, autosave, endorse, page_items, start
 
 
-def test_racing_saves_keep_the_newest_answer_and_lose_no_acknowledged_one(app, signed_in, session, endorsement,
-                                                                         candidate):
+def test_racing_saves_keep_the_newest_answer_and_lose_no_acknowledged_one(
+    app, signed_in, session, endorsement, candidate
+):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     single, multiple, ranking = items
@@ -38,7 +40,9 @@ def test_racing_saves_keep_the_newest_answer_and_lose_no_acknowledged_one(app, s
             with lock:
                 for item, reply in ((single, single_reply), (multiple, multiple_reply)):
                     body = reply.get_json()
-                    acks.append((item, seq, body.get("status") or body.get("error"), reply.status_code))
+                    acks.append(
+                        (item, seq, body.get("status") or body.get("error"), reply.status_code)
+                    )
 
     threads = [threading.Thread(target=device, args=(seqs[n::4],)) for n in range(4)]
     for thread in threads:
@@ -46,9 +50,14 @@ def test_racing_saves_keep_the_newest_answer_and_lose_no_acknowledged_one(app, s
     for thread in threads:
         thread.join()
 
-    assert {status for *_, status in acks} <= {200, 409}, acks  # saved, replayed or refused as stale: never 500
+    assert {status for *_, status in acks} <= {200, 409}, (
+        acks
+    )  # saved, replayed or refused as stale: never 500
     session.expire_all()
-    stored = {r.form_item_id: r for r in session.scalars(select(Response).where(Response.sitting_id == sitting_id))}
+    stored = {
+        r.form_item_id: r
+        for r in session.scalars(select(Response).where(Response.sitting_id == sitting_id))
+    }
     for item, expected in ((single, answers[60 % 3]), (multiple, [answers[60 % 3]])):
         assert stored[item].client_seq == 60
         assert stored[item].answer == expected
@@ -57,8 +66,9 @@ def test_racing_saves_keep_the_newest_answer_and_lose_no_acknowledged_one(app, s
     assert stored[ranking].client_seq == 0  # untouched
 
 
-def test_two_tabs_on_the_same_stage_cannot_overwrite_each_others_newer_answer(app, signed_in, session, endorsement,
-                                                                              candidate):
+def test_two_tabs_on_the_same_stage_cannot_overwrite_each_others_newer_answer(
+    app, signed_in, session, endorsement, candidate
+):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     single = next(iter(items))
@@ -116,8 +126,12 @@ class InThread:
         until = time.monotonic() + timeout
         while self.thread.is_alive() and time.monotonic() < until:
             with engine.connect() as connection:
-                if connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                           "AND wait_event_type = 'Lock'")).scalar():
+                if connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND wait_event_type = 'Lock'"
+                    )
+                ).scalar():
                     return
             time.sleep(0.02)
 
@@ -129,11 +143,13 @@ class InThread:
 
 def in_session(sessions, work):
     """`work(session)` in a session of its own, committed."""
+
     def run():
         session = sessions()
         value = work(session)
         session.commit()
         return value
+
     return run
 
 
@@ -157,14 +173,23 @@ def result_of(session, sitting_id):
 
 
 @postgres_only
-def test_a_submit_waits_for_a_save_in_flight_and_scores_it(app, session, sessions, candidate,
-                                                             endorsement):
+def test_a_submit_waits_for_a_save_in_flight_and_scores_it(
+    app, session, sessions, candidate, endorsement
+):
     sitting_id = started(session, candidate, endorsement).id
     saver = sessions()
     sitting, item = first_item(saver, sitting_id)
-    services.save_answer(saver, sitting, item, "a", 1, START + timedelta(minutes=1), source="autosave")
-    submitting = InThread(in_session(sessions, lambda s: services.submit(
-        s, s.get(Sitting, sitting_id), START + timedelta(minutes=2), by="candidate")))
+    services.save_answer(
+        saver, sitting, item, "a", 1, START + timedelta(minutes=1), source="autosave"
+    )
+    submitting = InThread(
+        in_session(
+            sessions,
+            lambda s: services.submit(
+                s, s.get(Sitting, sitting_id), START + timedelta(minutes=2), by="candidate"
+            ),
+        )
+    )
     submitting.wait_until_blocked(app)
     saver.commit()  # the save is acknowledged
     assert submitting.join().raised is None
@@ -172,15 +197,20 @@ def test_a_submit_waits_for_a_save_in_flight_and_scores_it(app, session, session
 
 
 @postgres_only
-def test_a_save_that_arrives_while_a_submit_is_in_flight_is_refused_as_finished(app, session, sessions,
-                                                                                candidate, endorsement):
+def test_a_save_that_arrives_while_a_submit_is_in_flight_is_refused_as_finished(
+    app, session, sessions, candidate, endorsement
+):
     sitting_id = started(session, candidate, endorsement).id
     submitter = sessions()
-    services.submit(submitter, submitter.get(Sitting, sitting_id), START + timedelta(minutes=2), by="candidate")
+    services.submit(
+        submitter, submitter.get(Sitting, sitting_id), START + timedelta(minutes=2), by="candidate"
+    )
 
     def save(s):
         sitting, item = first_item(s, sitting_id)
-        return services.save_answer(s, sitting, item, "a", 1, START + timedelta(minutes=2), source="autosave")
+        return services.save_answer(
+            s, sitting, item, "a", 1, START + timedelta(minutes=2), source="autosave"
+        )
 
     saving = InThread(in_session(sessions, save))
     saving.wait_until_blocked(app)
@@ -190,24 +220,37 @@ def test_a_save_that_arrives_while_a_submit_is_in_flight_is_refused_as_finished(
 
 
 @postgres_only
-def test_of_two_submits_at_once_one_scores_and_the_other_is_refused_as_finished(app, session, sessions,
-                                                                               candidate, endorsement):
+def test_of_two_submits_at_once_one_scores_and_the_other_is_refused_as_finished(
+    app, session, sessions, candidate, endorsement
+):
     sitting_id = started(session, candidate, endorsement).id
     first = sessions()
-    services.submit(first, first.get(Sitting, sitting_id), START + timedelta(minutes=5), by="candidate")
-    second = InThread(in_session(sessions, lambda s: services.submit(
-        s, s.get(Sitting, sitting_id), START + timedelta(minutes=5), by="candidate")))
+    services.submit(
+        first, first.get(Sitting, sitting_id), START + timedelta(minutes=5), by="candidate"
+    )
+    second = InThread(
+        in_session(
+            sessions,
+            lambda s: services.submit(
+                s, s.get(Sitting, sitting_id), START + timedelta(minutes=5), by="candidate"
+            ),
+        )
+    )
     second.wait_until_blocked(app)
     first.commit()
     assert isinstance(second.join().raised, SittingRefused) and second.raised.code == "finished"
     session.expire_all()
     assert len(session.scalars(select(Result).where(Result.sitting_id == sitting_id)).all()) == 1
-    assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.submit")).all()) == 1
+    assert (
+        len(session.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.submit")).all())
+        == 1
+    )
 
 
 @postgres_only
 def test_a_page_opened_after_the_deadline_while_another_request_submits_shows_the_submitted_test(
-        app, signed_in, session, sessions, candidate, endorsement, clock):
+    app, signed_in, session, sessions, candidate, endorsement, clock
+):
     sitting_id = started(session, candidate, endorsement).id
     clock.advance(minutes=61)
     first = sessions()
@@ -216,12 +259,15 @@ def test_a_page_opened_after_the_deadline_while_another_request_submits_shows_th
     opening.wait_until_blocked(app)
     first.commit()
     response = opening.join().returned
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}/submitted")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/sittings/{sitting_id}/submitted"
+    )
 
 
 @postgres_only
 def test_an_autosave_after_the_deadline_while_another_request_submits_is_refused_as_time_up(
-        app, signed_in, session, sessions, candidate, endorsement, clock):
+    app, signed_in, session, sessions, candidate, endorsement, clock
+):
     sitting_id = started(session, candidate, endorsement).id
     items, _ = page_items(signed_in, sitting_id, 0)
     token = csrf_token(signed_in, "/dashboard")
@@ -236,23 +282,30 @@ def test_an_autosave_after_the_deadline_while_another_request_submits_is_refused
 
 
 @postgres_only
-def test_a_second_submit_from_another_tab_lands_on_the_submitted_page(app, signed_in, session, sessions,
-                                                                      candidate, endorsement):
+def test_a_second_submit_from_another_tab_lands_on_the_submitted_page(
+    app, signed_in, session, sessions, candidate, endorsement
+):
     sitting_id = started(session, candidate, endorsement).id
     token = csrf_token(signed_in, "/dashboard")
     first = sessions()
     services.submit(first, first.get(Sitting, sitting_id), START, by="candidate")
-    second_tab = InThread(lambda: signed_in.post(f"/sittings/{sitting_id}/submit",
-                                                 data={"csrf_token": token, "confirm": "yes"}))
+    second_tab = InThread(
+        lambda: signed_in.post(
+            f"/sittings/{sitting_id}/submit", data={"csrf_token": token, "confirm": "yes"}
+        )
+    )
     second_tab.wait_until_blocked(app)
     first.commit()
     response = second_tab.join().returned
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}/submitted")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/sittings/{sitting_id}/submitted"
+    )
 
 
 @postgres_only
 def test_continue_from_a_second_tab_after_the_first_moved_on_lands_on_the_next_stage(
-        app, signed_in, session, sessions, candidate, endorsement):
+    app, signed_in, session, sessions, candidate, endorsement
+):
     sitting_id = started(session, candidate, endorsement).id
     items, _ = page_items(signed_in, sitting_id, 0)
     token = csrf_token(signed_in, "/dashboard")
@@ -264,21 +317,29 @@ def test_continue_from_a_second_tab_after_the_first_moved_on_lands_on_the_next_s
     second_tab.wait_until_blocked(app)
     first.commit()
     response = second_tab.join().returned
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}/stages/1")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/sittings/{sitting_id}/stages/1"
+    )
     session.expire_all()
     assert session.get(Sitting, sitting_id).current_stage == 1
-    assert len(session.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.move_on")).all()) == 1
+    assert (
+        len(session.scalars(select(AuditEvent).where(AuditEvent.action == "sitting.move_on")).all())
+        == 1
+    )
 
 
 @postgres_only
 def test_expiring_overdue_sittings_skips_one_submitted_meanwhile_and_submits_the_rest(
-        app, session, sessions, candidate, endorsement, org, employer):
+    app, session, sessions, candidate, endorsement, org, employer
+):
     other = make_user(session, "candidate", org=org)
     first_id = started(session, candidate, endorsement).id
     second_id = started(session, other, endorse(session, other, org, employer)).id
     later = START + timedelta(hours=2)
     candidate_request = sessions()
-    services.submit(candidate_request, candidate_request.get(Sitting, first_id), later, by="deadline")
+    services.submit(
+        candidate_request, candidate_request.get(Sitting, first_id), later, by="deadline"
+    )
     expiring = InThread(in_session(sessions, lambda s: services.expire_overdue(s, later)))
     expiring.wait_until_blocked(app)
     candidate_request.commit()
@@ -288,16 +349,25 @@ def test_expiring_overdue_sittings_skips_one_submitted_meanwhile_and_submits_the
 
 
 @postgres_only
-def test_a_start_racing_another_lands_the_candidate_in_the_one_open_sitting(app, signed_in, session,
-                                                                            sessions, candidate, endorsement):
+def test_a_start_racing_another_lands_the_candidate_in_the_one_open_sitting(
+    app, signed_in, session, sessions, candidate, endorsement
+):
     first = sessions()
-    sitting_id = services.start_sitting(first, first.get(type(candidate), candidate.id),
-                                        first.get(type(endorsement), endorsement.id), START).id
+    sitting_id = services.start_sitting(
+        first,
+        first.get(type(candidate), candidate.id),
+        first.get(type(endorsement), endorsement.id),
+        START,
+    ).id
     token = csrf_token(signed_in, "/dashboard")
-    second_click = InThread(lambda: signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token}))
+    second_click = InThread(
+        lambda: signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token})
+    )
     second_click.wait_until_blocked(app)
     first.commit()
     response = second_click.join().returned
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/sittings/{sitting_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/sittings/{sitting_id}"
+    )
     session.expire_all()
     assert len(session.scalars(select(Sitting)).all()) == 1

@@ -1,4 +1,5 @@
 """Approved extra time: recorded by an admin (page or command), audited, applied to new sittings."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,8 +29,15 @@ def as_admin(app, admin, clock):
 
 def record(client, candidate, percent, reason):
     token = csrf_token(client, f"/admin/extra-time?candidate={candidate.email}")
-    return client.post("/admin/extra-time", data={"csrf_token": token, "candidate_id": str(candidate.id),
-                                                  "percent": str(percent), "reason": reason})
+    return client.post(
+        "/admin/extra-time",
+        data={
+            "csrf_token": token,
+            "candidate_id": str(candidate.id),
+            "percent": str(percent),
+            "reason": reason,
+        },
+    )
 
 
 def test_setting_extra_time_writes_an_audit_record_naming_the_admin(session, candidate, admin):
@@ -52,8 +60,9 @@ def test_extra_time_is_a_step_of_five_percent_up_to_a_hundred(session, candidate
         services.set_extra_time(session, candidate, percent, "A reason", admin, START)
 
 
-def test_extra_time_recorded_on_the_admin_page_sets_the_deadline_of_a_new_sitting(as_admin, signed_in, session,
-                                                                                 candidate, endorsement):
+def test_extra_time_recorded_on_the_admin_page_sets_the_deadline_of_a_new_sitting(
+    as_admin, signed_in, session, candidate, endorsement
+):
     response = record(as_admin, candidate, 25, "Dyslexia assessment, March 2026")
     assert response.status_code == 302
     sitting = session.get(Sitting, start(signed_in, endorsement))
@@ -61,10 +70,13 @@ def test_extra_time_recorded_on_the_admin_page_sets_the_deadline_of_a_new_sittin
 
 
 def test_the_admin_page_finds_a_candidate_by_registration_number_and_shows_their_adjustment(
-        as_admin, session, candidate, admin):
+    as_admin, session, candidate, admin
+):
     services.set_extra_time(session, candidate, 25, "Dyslexia assessment, March 2026", admin, START)
     session.commit()
-    page = as_admin.get(f"/admin/extra-time?candidate={candidate.profile.registration_number.lower()}")
+    page = as_admin.get(
+        f"/admin/extra-time?candidate={candidate.profile.registration_number.lower()}"
+    )
     text = page.get_data(as_text=True)
     assert candidate.name in text
     assert "25%: Dyslexia assessment, March 2026 (approved by Sam Carter)" in text
@@ -91,14 +103,38 @@ def test_the_admin_dashboard_links_to_the_extra_time_page(as_admin):
 
 
 def test_the_command_records_the_admin_given_with_by(runner, session, candidate, admin):
-    result = runner.invoke(args=["candidate", "extra-time", "--email", candidate.email, "--percent", "25",
-                                 "--reason", "Dyslexia assessment", "--by", admin.email])
+    result = runner.invoke(
+        args=[
+            "candidate",
+            "extra-time",
+            "--email",
+            candidate.email,
+            "--percent",
+            "25",
+            "--reason",
+            "Dyslexia assessment",
+            "--by",
+            admin.email,
+        ]
+    )
     assert result.exit_code == 0, result.output
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "candidate.extra_time"))
     assert event.actor_id == admin.id
 
 
 def test_the_command_refuses_a_by_who_is_not_an_admin(runner, session, candidate, employer):
-    result = runner.invoke(args=["candidate", "extra-time", "--email", candidate.email, "--percent", "25",
-                                 "--reason", "Dyslexia assessment", "--by", employer.email])
+    result = runner.invoke(
+        args=[
+            "candidate",
+            "extra-time",
+            "--email",
+            candidate.email,
+            "--percent",
+            "25",
+            "--reason",
+            "Dyslexia assessment",
+            "--by",
+            employer.email,
+        ]
+    )
     assert result.exit_code != 0 and "not an admin" in result.output

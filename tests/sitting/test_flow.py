@@ -1,4 +1,5 @@
 """A candidate's sitting through the test client: start, stages, saves, the clock, submission."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,7 +18,10 @@ from .conftest import START, autosave, endorse, page_items, start
 
 def stored(session, sitting_id):
     session.expire_all()
-    return {r.form_item_id: r for r in session.scalars(select(Response).where(Response.sitting_id == sitting_id))}
+    return {
+        r.form_item_id: r
+        for r in session.scalars(select(Response).where(Response.sitting_id == sitting_id))
+    }
 
 
 def test_starting_assembles_a_form_and_sets_the_servers_deadline(signed_in, session, endorsement):
@@ -29,7 +33,9 @@ def test_starting_assembles_a_form_and_sets_the_servers_deadline(signed_in, sess
     assert len(stored(session, sitting_id)) == 8
 
 
-def test_extra_time_recorded_on_the_profile_applies_to_the_deadline(signed_in, session, candidate, endorsement):
+def test_extra_time_recorded_on_the_profile_applies_to_the_deadline(
+    signed_in, session, candidate, endorsement
+):
     candidate.profile.extra_time_percent = 25
     session.commit()
     sitting = session.get(Sitting, start(signed_in, endorsement))
@@ -56,9 +62,18 @@ def test_page_post_saves_every_answer_and_continue_locks_the_stage(signed_in, se
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     single, multiple, ranking = items
-    data = {"csrf_token": csrf_token(signed_in, "/dashboard"), "action": "continue",
-            f"q{single}": "a", f"q{multiple}": ["a", "b"], f"seq{single}": "1", f"seq{multiple}": "1",
-            f"seq{ranking}": "1", f"q{ranking}.a": "2", f"q{ranking}.b": "1", f"q{ranking}.c": "3"}
+    data = {
+        "csrf_token": csrf_token(signed_in, "/dashboard"),
+        "action": "continue",
+        f"q{single}": "a",
+        f"q{multiple}": ["a", "b"],
+        f"seq{single}": "1",
+        f"seq{multiple}": "1",
+        f"seq{ranking}": "1",
+        f"q{ranking}.a": "2",
+        f"q{ranking}.b": "1",
+        f"q{ranking}.c": "3",
+    }
     response = signed_in.post(f"/sittings/{sitting_id}/stages/0", data=data)
     assert response.headers["Location"].endswith(f"/sittings/{sitting_id}/stages/1")
     saved = stored(session, sitting_id)
@@ -95,32 +110,48 @@ def test_autosave_is_idempotent_and_never_lets_a_stale_save_win(signed_in, sessi
     assert newer.get_json()["status"] == "saved"
     response = stored(session, sitting_id)[single]
     assert (response.answer, response.client_seq) == ("a", 4)
-    history = session.scalars(select(ResponseStep.answer).where(ResponseStep.response_id == response.id)
-                              .order_by(ResponseStep.id)).all()
+    history = session.scalars(
+        select(ResponseStep.answer)
+        .where(ResponseStep.response_id == response.id)
+        .order_by(ResponseStep.id)
+    ).all()
     assert history == ["b", "a"]  # a step only for a real change
 
 
-def test_saving_the_same_answer_again_moves_the_sequence_on_without_a_history_step(signed_in, session,
-                                                                                  endorsement):
+def test_saving_the_same_answer_again_moves_the_sequence_on_without_a_history_step(
+    signed_in, session, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     single = next(iter(page_items(signed_in, sitting_id, 0)[0]))
     token = csrf_token(signed_in, "/dashboard")
     for seq, answer in ((1, "b"), (2, "b"), (3, "c"), (4, "c"), (5, "b")):
-        assert autosave(signed_in, sitting_id, single, answer, seq, token).get_json()["status"] == "saved"
+        assert (
+            autosave(signed_in, sitting_id, single, answer, seq, token).get_json()["status"]
+            == "saved"
+        )
     response = stored(session, sitting_id)[single]
     assert (response.answer, response.client_seq) == ("b", 5)
-    history = session.scalars(select(ResponseStep.client_seq).where(ResponseStep.response_id == response.id)
-                              .order_by(ResponseStep.id)).all()
+    history = session.scalars(
+        select(ResponseStep.client_seq)
+        .where(ResponseStep.response_id == response.id)
+        .order_by(ResponseStep.id)
+    ).all()
     assert history == [1, 3, 5]
 
 
-def test_a_response_read_earlier_in_the_same_session_is_read_afresh_after_a_save(signed_in, session, endorsement):
+def test_a_response_read_earlier_in_the_same_session_is_read_afresh_after_a_save(
+    signed_in, session, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     sitting = session.get(Sitting, sitting_id)
     entry = services.load_form(session, sitting.form).page_items(0)[0]
     assert services.responses_of(session, sitting)[entry.form_item.id].answer is None
-    sitting, entry = services.load_for_save(session, sitting_id, sitting.candidate_id, entry.form_item.id)
-    services.save_answer(session, sitting, entry, "b", 1, START + timedelta(minutes=1), source="page")
+    sitting, entry = services.load_for_save(
+        session, sitting_id, sitting.candidate_id, entry.form_item.id
+    )
+    services.save_answer(
+        session, sitting, entry, "b", 1, START + timedelta(minutes=1), source="page"
+    )
     assert services.responses_of(session, sitting)[entry.form_item.id].answer == "b"
 
 
@@ -130,18 +161,28 @@ def test_autosave_refuses_bad_input_clearly(signed_in, endorsement):
     single, multiple, _ranking = items
     token = csrf_token(signed_in, "/dashboard")
     assert autosave(signed_in, sitting_id, single, "zz", 1, token).status_code == 422
-    assert autosave(signed_in, sitting_id, multiple, ["a", "b", "c"], 1, token).get_json()["message"] \
+    assert (
+        autosave(signed_in, sitting_id, multiple, ["a", "b", "c"], 1, token)
+        .get_json()["message"]
         .endswith("choose at most 2 options")
+    )
     assert autosave(signed_in, sitting_id, single, "a", 0, token).status_code == 422
-    assert autosave(signed_in, sitting_id, 999999, "a", 1, token).get_json()["message"] == \
-        "There is no such question in this test."
-    not_understood = signed_in.post(f"/sittings/{sitting_id}/answers", data="{not json",
-                                    headers={"Content-Type": "application/json", "X-CSRFToken": token})
+    assert (
+        autosave(signed_in, sitting_id, 999999, "a", 1, token).get_json()["message"]
+        == "There is no such question in this test."
+    )
+    not_understood = signed_in.post(
+        f"/sittings/{sitting_id}/answers",
+        data="{not json",
+        headers={"Content-Type": "application/json", "X-CSRFToken": token},
+    )
     assert not_understood.status_code == 400 and not_understood.get_json()["error"] == "invalid"
     for item in (None, "1", True, 1.0):
         reply = autosave(signed_in, sitting_id, item, "a", 1, token)
         assert reply.status_code == 400 and reply.get_json()["error"] == "invalid", item
-    no_csrf = signed_in.post(f"/sittings/{sitting_id}/answers", json={"item": single, "answer": "a", "seq": 1})
+    no_csrf = signed_in.post(
+        f"/sittings/{sitting_id}/answers", json={"item": single, "answer": "a", "seq": 1}
+    )
     assert no_csrf.status_code == 400
 
 
@@ -153,25 +194,37 @@ def test_a_later_stage_item_cannot_be_saved_before_it_is_reached(signed_in, endo
     assert reply.status_code == 423 and reply.get_json()["error"] == "not_reached"
 
 
-def test_another_candidates_sitting_does_not_exist_for_them(signed_in, session, org, employer, client, app,
-                                                          endorsement):
+def test_another_candidates_sitting_does_not_exist_for_them(
+    signed_in, session, org, employer, client, app, endorsement
+):
     other = make_user(session, "candidate", org=org)
     other_endorsement = endorse(session, other, org, employer)
     other_client = app.test_client()
     login(other_client, other.email)
     sitting_id = start(other_client, other_endorsement)
-    for path in (f"/sittings/{sitting_id}", f"/sittings/{sitting_id}/stages/0", f"/sittings/{sitting_id}/review",
-                 f"/sittings/{sitting_id}/submitted", f"/sittings/{sitting_id}/result",
-                 f"/sittings/start/{other_endorsement.id}"):
+    for path in (
+        f"/sittings/{sitting_id}",
+        f"/sittings/{sitting_id}/stages/0",
+        f"/sittings/{sitting_id}/review",
+        f"/sittings/{sitting_id}/submitted",
+        f"/sittings/{sitting_id}/result",
+        f"/sittings/start/{other_endorsement.id}",
+    ):
         assert signed_in.get(path).status_code == 404, path
     items, _ = page_items(other_client, sitting_id, 0)
     their_item = next(iter(items))
     for item in (their_item, "not an item"):
         reply = autosave(signed_in, sitting_id, item, "a", 1)
-        assert (reply.status_code, reply.get_json()["message"]) == (404, "There is no such test."), item
+        assert (reply.status_code, reply.get_json()["message"]) == (
+            404,
+            "There is no such test.",
+        ), item
     own_sitting = start(signed_in, endorsement)
     reply = autosave(signed_in, own_sitting, their_item, "a", 1)  # their question, in my test
-    assert (reply.status_code, reply.get_json()["message"]) == (404, "There is no such question in this test.")
+    assert (reply.status_code, reply.get_json()["message"]) == (
+        404,
+        "There is no such question in this test.",
+    )
     assert stored(session, sitting_id)[their_item].answer is None
 
 
@@ -192,8 +245,9 @@ def test_one_open_sitting_per_candidate(signed_in, session, candidate, org, empl
     assert len(session.scalars(select(Sitting)).all()) == 1
 
 
-def test_a_returning_candidate_resumes_where_they_were_with_every_answer(signed_in, session, endorsement, app,
-                                                                          candidate):
+def test_a_returning_candidate_resumes_where_they_were_with_every_answer(
+    signed_in, session, endorsement, app, candidate
+):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     single = next(iter(items))
@@ -208,7 +262,9 @@ def test_a_returning_candidate_resumes_where_they_were_with_every_answer(signed_
     assert "Continue your test" in other_device.get("/dashboard").get_data(as_text=True)
 
 
-def test_after_the_deadline_saves_are_refused_and_the_sitting_is_submitted(signed_in, session, endorsement, clock):
+def test_after_the_deadline_saves_are_refused_and_the_sitting_is_submitted(
+    signed_in, session, endorsement, clock
+):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     single = next(iter(items))
@@ -224,7 +280,9 @@ def test_after_the_deadline_saves_are_refused_and_the_sitting_is_submitted(signe
     assert stored(session, sitting_id)[single].answer == "a"
 
 
-def test_a_sitting_expires_while_the_candidate_is_away(signed_in, session, endorsement, clock, runner):
+def test_a_sitting_expires_while_the_candidate_is_away(
+    signed_in, session, endorsement, clock, runner
+):
     sitting_id = start(signed_in, endorsement)
     clock.advance(hours=3)
     page = signed_in.get("/dashboard", follow_redirects=True).get_data(as_text=True)
@@ -244,7 +302,9 @@ def test_the_expire_command_submits_overdue_sittings(signed_in, session, endorse
     assert session.get(Sitting, sitting_id).submitted_by == "deadline"
 
 
-def test_submitting_early_asks_for_confirmation_and_lists_unanswered_items(signed_in, session, endorsement):
+def test_submitting_early_asks_for_confirmation_and_lists_unanswered_items(
+    signed_in, session, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     autosave(signed_in, sitting_id, next(iter(items)), "a", 1)
@@ -281,18 +341,24 @@ def complete_sitting(client, sitting_id, right: bool, written: str = ""):
     client.post(f"/sittings/{sitting_id}/submit", data={"csrf_token": token, "confirm": "yes"})
 
 
-def test_objective_items_are_scored_at_submission_and_hidden_until_release(signed_in, session, endorsement, runner,
-                                                                          app):
+def test_objective_items_are_scored_at_submission_and_hidden_until_release(
+    signed_in, session, endorsement, runner, app
+):
     sitting_id = start(signed_in, endorsement)
     complete_sitting(signed_in, sitting_id, right=True)
     result = session.scalar(select(Result).where(Result.sitting_id == sitting_id))
     # both written answers left blank score 0, so nothing waits for marking
     assert result.status == "final" and result.total == 10 and result.max_marks == 20
     assert result.passed is False  # 50% < 60%
-    assert result.cut_score == 12 and result.cut_basis.startswith("pass mark")  # no standard: 60% of 20
+    assert result.cut_score == 12 and result.cut_basis.startswith(
+        "pass mark"
+    )  # no standard: 60% of 20
     assert signed_in.get(f"/sittings/{sitting_id}/result").status_code == 302  # not released
     app.config["NAAS_CLOCK"] = None
-    assert "Released 1 result(s)" in runner.invoke(args=["results", "release", "--tier", "practitioner"]).output
+    assert (
+        "Released 1 result(s)"
+        in runner.invoke(args=["results", "release", "--tier", "practitioner"]).output
+    )
     page = signed_in.get(f"/sittings/{sitting_id}/result").get_data(as_text=True)
     assert "Not passed" in page and "10.00</strong> out of 20" in page
     assert "To pass this form you needed 12.00 marks (60% of the marks)" in page
@@ -307,7 +373,8 @@ def test_a_written_answer_waits_for_marking(signed_in, session, endorsement):
 
 
 def test_a_resit_waits_for_resit_wait_days_after_a_fail_and_draws_unseen_scenarios(
-        signed_in, session, endorsement, runner, clock, app):
+    signed_in, session, endorsement, runner, clock, app
+):
     first_id = start(signed_in, endorsement)
     complete_sitting(signed_in, first_id, right=False)
     app.config["NAAS_CLOCK"] = None
@@ -323,14 +390,24 @@ def test_a_resit_waits_for_resit_wait_days_after_a_fail_and_draws_unseen_scenari
     assert not first & second  # four scenarios, two per form: the resit gets the two unseen
 
 
-def test_a_page_post_with_one_bad_answer_keeps_every_valid_answer_and_lists_the_problem(signed_in, session,
-                                                                                         endorsement):
+def test_a_page_post_with_one_bad_answer_keeps_every_valid_answer_and_lists_the_problem(
+    signed_in, session, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     items, _ = page_items(signed_in, sitting_id, 0)
     single, multiple, ranking = items
-    data = {"csrf_token": csrf_token(signed_in, "/dashboard"), "action": "continue",
-            f"q{single}": "a", f"q{multiple}": ["a", "b", "c"], f"seq{single}": "1", f"seq{multiple}": "1",
-            f"seq{ranking}": "1", f"q{ranking}.a": "2", f"q{ranking}.b": "1", f"q{ranking}.c": "3"}
+    data = {
+        "csrf_token": csrf_token(signed_in, "/dashboard"),
+        "action": "continue",
+        f"q{single}": "a",
+        f"q{multiple}": ["a", "b", "c"],
+        f"seq{single}": "1",
+        f"seq{multiple}": "1",
+        f"seq{ranking}": "1",
+        f"q{ranking}.a": "2",
+        f"q{ranking}.b": "1",
+        f"q{ranking}.c": "3",
+    }
     response = signed_in.post(f"/sittings/{sitting_id}/stages/0", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -339,34 +416,61 @@ def test_a_page_post_with_one_bad_answer_keeps_every_valid_answer_and_lists_the_
     saved = stored(session, sitting_id)
     assert saved[single].answer == "a" and saved[ranking].answer == {"a": 2, "b": 1, "c": 3}
     assert saved[multiple].answer is None
-    assert session.get(Sitting, sitting_id).current_stage == 0  # a page with a problem does not move on
+    assert (
+        session.get(Sitting, sitting_id).current_stage == 0
+    )  # a page with a problem does not move on
 
 
-def test_the_database_refuses_a_second_open_sitting_of_one_candidate(signed_in, session, endorsement):
+def test_the_database_refuses_a_second_open_sitting_of_one_candidate(
+    signed_in, session, endorsement
+):
     first = session.get(Sitting, start(signed_in, endorsement))
-    form = TestForm(tier="practitioner", tier_version_id=first.form.tier_version_id, seed=1, total_marks=20,
-                    stage_count=4, created_at=START)
+    form = TestForm(
+        tier="practitioner",
+        tier_version_id=first.form.tier_version_id,
+        seed=1,
+        total_marks=20,
+        stage_count=4,
+        created_at=START,
+    )
     session.add(form)
     session.flush()
-    session.add(Sitting(candidate_id=first.candidate_id, endorsement_id=endorsement.id, tier="practitioner",
-                        form_id=form.id, status="in_progress", started_at=START, deadline=START + timedelta(hours=1)))
+    session.add(
+        Sitting(
+            candidate_id=first.candidate_id,
+            endorsement_id=endorsement.id,
+            tier="practitioner",
+            form_id=form.id,
+            status="in_progress",
+            started_at=START,
+            deadline=START + timedelta(hours=1),
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 
 
 def test_a_start_that_loses_the_race_for_the_open_sitting_is_refused_and_leaves_nothing_behind(
-        session, candidate, endorsement, monkeypatch):
+    session, candidate, endorsement, monkeypatch
+):
     services.start_sitting(session, candidate, endorsement, START)
     session.commit()
-    monkeypatch.setattr(services, "may_start", lambda *args: None)  # as if both had checked before either inserted
+    monkeypatch.setattr(
+        services, "may_start", lambda *args: None
+    )  # as if both had checked before either inserted
     with pytest.raises(SittingRefused) as refused:
         services.start_sitting(session, candidate, endorsement, START)
     assert refused.value.code == "open_sitting"
     session.commit()
-    assert len(session.scalars(select(TestForm)).all()) == 1 and len(session.scalars(select(Sitting)).all()) == 1
+    assert (
+        len(session.scalars(select(TestForm)).all()) == 1
+        and len(session.scalars(select(Sitting)).all()) == 1
+    )
 
 
-def test_a_double_click_on_start_lands_the_candidate_in_their_one_sitting(signed_in, session, endorsement):
+def test_a_double_click_on_start_lands_the_candidate_in_their_one_sitting(
+    signed_in, session, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     token = csrf_token(signed_in, "/dashboard")
     again = signed_in.post(f"/sittings/start/{endorsement.id}", data={"csrf_token": token})
@@ -374,8 +478,9 @@ def test_a_double_click_on_start_lands_the_candidate_in_their_one_sitting(signed
     assert len(session.scalars(select(Sitting)).all()) == 1
 
 
-def test_results_release_refuses_while_a_written_answer_is_not_finally_marked(signed_in, session, endorsement,
-                                                                              runner, app):
+def test_results_release_refuses_while_a_written_answer_is_not_finally_marked(
+    signed_in, session, endorsement, runner, app
+):
     sitting_id = start(signed_in, endorsement)
     complete_sitting(signed_in, sitting_id, right=True, written="My analysis of the risks.")
     app.config["NAAS_CLOCK"] = None
@@ -392,7 +497,9 @@ def moved_to(session, candidate, new_org, new_employer):
     return endorse(session, candidate, new_org, new_employer)
 
 
-def test_an_endorsement_from_a_former_employer_no_longer_opens_a_test(signed_in, session, candidate, endorsement):
+def test_an_endorsement_from_a_former_employer_no_longer_opens_a_test(
+    signed_in, session, candidate, endorsement
+):
     new_org = make_org(session, "Eastvale Trust")
     moved_to(session, candidate, new_org, make_user(session, "employer", org=new_org))
     token = csrf_token(signed_in, "/dashboard")
@@ -402,9 +509,13 @@ def test_an_endorsement_from_a_former_employer_no_longer_opens_a_test(signed_in,
     assert "no longer your employer" in page
 
 
-def test_the_new_employers_endorsement_opens_a_test_after_a_move(signed_in, session, candidate, endorsement):
+def test_the_new_employers_endorsement_opens_a_test_after_a_move(
+    signed_in, session, candidate, endorsement
+):
     new_org = make_org(session, "Eastvale Trust")
-    new_endorsement = moved_to(session, candidate, new_org, make_user(session, "employer", org=new_org))
+    new_endorsement = moved_to(
+        session, candidate, new_org, make_user(session, "employer", org=new_org)
+    )
     sitting_id = start(signed_in, new_endorsement)
     assert session.get(Sitting, sitting_id).endorsement_id == new_endorsement.id
 
@@ -433,8 +544,9 @@ def test_saving_to_a_submitted_sitting_is_refused_as_finished(signed_in, endorse
     assert reply.status_code == 410 and reply.get_json()["error"] == "finished"
 
 
-def test_a_new_sitting_at_a_tier_waits_for_the_last_ones_result(signed_in, session, candidate, org, employer,
-                                                                endorsement):
+def test_a_new_sitting_at_a_tier_waits_for_the_last_ones_result(
+    signed_in, session, candidate, org, employer, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     complete_sitting(signed_in, sitting_id, right=False)
     second = endorse(session, candidate, org, employer, at=START + timedelta(hours=2))
@@ -444,8 +556,9 @@ def test_a_new_sitting_at_a_tier_waits_for_the_last_ones_result(signed_in, sessi
     assert refused.value.code == "awaiting_result"
 
 
-def test_a_candidate_who_passed_cannot_sit_again_under_the_same_endorsement(signed_in, session, candidate,
-                                                                            endorsement):
+def test_a_candidate_who_passed_cannot_sit_again_under_the_same_endorsement(
+    signed_in, session, candidate, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     complete_sitting(signed_in, sitting_id, right=True)
     released(session, sitting_id, passed=True)
@@ -455,15 +568,21 @@ def test_a_candidate_who_passed_cannot_sit_again_under_the_same_endorsement(sign
     assert refused.value.code == "already_passed"
 
 
-def test_a_tier_without_a_loaded_bank_cannot_be_started(signed_in, session, candidate, org, employer):
+def test_a_tier_without_a_loaded_bank_cannot_be_started(
+    signed_in, session, candidate, org, employer
+):
     supervisor = endorse(session, candidate, org, employer, tier="supervisor")
     token = csrf_token(signed_in, "/dashboard")
-    response = signed_in.post(f"/sittings/start/{supervisor.id}", data={"csrf_token": token}, follow_redirects=True)
+    response = signed_in.post(
+        f"/sittings/start/{supervisor.id}", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "no question bank is loaded" in response.get_data(as_text=True)
     assert session.scalars(select(Sitting)).all() == []
 
 
-def test_continue_on_the_last_stage_is_refused_and_points_to_the_review(signed_in, session, endorsement):
+def test_continue_on_the_last_stage_is_refused_and_points_to_the_review(
+    signed_in, session, endorsement
+):
     sitting_id = start(signed_in, endorsement)
     sitting = session.get(Sitting, sitting_id)
     for page in range(3):
@@ -473,7 +592,10 @@ def test_continue_on_the_last_stage_is_refused_and_points_to_the_review(signed_i
         services.move_on(session, sitting, 3, sitting.form, START)
     assert refused.value.code == "last_stage"
     items, _ = page_items(signed_in, sitting_id, 3)
-    data = {"csrf_token": csrf_token(signed_in, "/dashboard"), "action": "continue",
-            **{f"seq{qid}": "1" for qid in items}}
+    data = {
+        "csrf_token": csrf_token(signed_in, "/dashboard"),
+        "action": "continue",
+        **{f"seq{qid}": "1" for qid in items},
+    }
     response = signed_in.post(f"/sittings/{sitting_id}/stages/3", data=data, follow_redirects=True)
     assert "review and submit your answers" in response.get_data(as_text=True)

@@ -1,5 +1,6 @@
 """No key, rationale, model answer or rubric reaches a candidate, in any page or JSON of a
 whole sitting on the bundled bank."""
+
 from __future__ import annotations
 
 import html
@@ -67,21 +68,35 @@ def mark_every_script(session, now):
             if mark is not None:
                 script = session.get(Script, mark.script_id)
                 item = marking.item_of(session, session.get(ItemVersion, script.item_version_id))
-                marking.record_mark(session, mark, assessor, [c.marks for c in item.rubric], "Clear and complete.",
-                                    submit=True, now=now)
+                marking.record_mark(
+                    session,
+                    mark,
+                    assessor,
+                    [c.marks for c in item.rubric],
+                    "Clear and complete.",
+                    submit=True,
+                    now=now,
+                )
                 marked += 1
         session.commit()
         if not marked:
             return
 
 
-def test_a_full_sitting_never_shows_keys_or_marking_material(app, client, session, bundled_bank, clock):
+def test_a_full_sitting_never_shows_keys_or_marking_material(
+    app, client, session, bundled_bank, clock
+):
     store_bank(session, bundled_bank, source="bundled", actor_id=None, now=utcnow())
     org = make_org(session, "Scan Council")
     employer = make_user(session, "employer", org=org)
     candidate = make_user(session, "candidate", org=org)
-    endorsement = Endorsement(candidate_id=candidate.id, organisation_id=org.id, tier="practitioner",
-                              endorsed_by=employer.id, created_at=START)
+    endorsement = Endorsement(
+        candidate_id=candidate.id,
+        organisation_id=org.id,
+        tier="practitioner",
+        endorsed_by=employer.id,
+        created_at=START,
+    )
     session.add(endorsement)
     session.commit()
     login(client, candidate.email)
@@ -104,9 +119,11 @@ def test_a_full_sitting_never_shows_keys_or_marking_material(app, client, sessio
         for qid, kind in qids:
             data[f"seq{qid}"] = "1"
             if kind == "free_text":
-                reply = client.post(f"/sittings/{sitting_id}/answers", data=json.dumps(
-                    {"item": int(qid), "answer": "My written answer.", "seq": 1}),
-                    headers={"Content-Type": "application/json", "X-CSRFToken": token})
+                reply = client.post(
+                    f"/sittings/{sitting_id}/answers",
+                    data=json.dumps({"item": int(qid), "answer": "My written answer.", "seq": 1}),
+                    headers={"Content-Type": "application/json", "X-CSRFToken": token},
+                )
                 bodies.append(reply.get_data(as_text=True))
                 data[f"seq{qid}"] = "2"
                 data[f"q{qid}"] = "My written answer."
@@ -139,7 +156,9 @@ def test_a_full_sitting_never_shows_keys_or_marking_material(app, client, sessio
 
     everything = "\n".join(bodies)
     flattened = " ".join(html.unescape(everything).split())
-    leaks = [fragment for fragment in secrets_of(bundled_bank, "practitioner") if fragment in flattened]
+    leaks = [
+        fragment for fragment in secrets_of(bundled_bank, "practitioner") if fragment in flattened
+    ]
     assert leaks == []
     assert '"key"' not in everything and "rationale" not in everything.lower()
     assert "model_answer" not in everything and "descriptor" not in everything.lower()

@@ -1,5 +1,6 @@
 """A loaded small bank (four scenarios of four items, 10 marks each), an admin, a panel of
 standard setters, and helpers that rate, sit and mark through the services."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,7 +32,9 @@ def setters(session):
 
 @pytest.fixture
 def exercise(session, loaded, admin):
-    exercise = services.create_exercise(session, "practitioner", "Practitioner standard", None, admin, NOW)
+    exercise = services.create_exercise(
+        session, "practitioner", "Practitioner standard", None, admin, NOW
+    )
     session.commit()
     return exercise
 
@@ -77,7 +80,9 @@ def mark_all(session, markers, marks, at):
     """Both markers mark every waiting script alike, so each becomes final at once."""
     for marker in markers:
         while (mark := marking.take_next(session, marker, at, control_rate=0)) is not None:
-            marking.record_mark(session, mark, marker, marks, "Marked against the rubric.", submit=True, now=at)
+            marking.record_mark(
+                session, mark, marker, marks, "Marked against the rubric.", submit=True, now=at
+            )
             session.commit()
 
 

@@ -1,4 +1,5 @@
 """A simulated cohort on the small bank, sat and marked through the real services."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """Statistics computed from the database agree with the results and with the engine."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,7 +39,9 @@ def test_a_run_keeps_item_figures_flags_and_the_time_it_was_computed(session, co
     items = stored.payload["items"]
     first = items["p-case-a-1@1"]
     assert first["info"]["type"] == "single" and (first["n"] >= 30) != first["too_few"]
-    written = max((e for e in items.values() if e["info"]["type"] == "free_text"), key=lambda e: e["n"])
+    written = max(
+        (e for e in items.values() if e["info"]["type"] == "free_text"), key=lambda e: e["n"]
+    )
     assert sum(written["mark_counts"]) == written["n"]
     csv_text = services.to_csv(stored)
     assert csv_text.splitlines()[0].startswith("item,version,scenario,type")
@@ -52,14 +55,20 @@ def test_too_few_sittings_are_said_in_words(session, loaded):
 
 
 def test_a_review_note_needs_words_and_a_known_item(session, cohort, make_admin):
-    run = services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    run = services.compute(
+        session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50)
+    )
     with pytest.raises(services.StatisticsRefused, match="Write the note"):
         services.add_review_note(session, run, "p-case-a-1@1", "  ", make_admin.id, START)
     with pytest.raises(services.StatisticsRefused, match="not in these statistics"):
         services.add_review_note(session, run, "p-nothing-1@1", "Look at it", make_admin.id, START)
-    note = services.add_review_note(session, run, "p-case-a-1@1", "Distractor b draws the strongest.",
-                                    make_admin.id, START)
-    assert note.source == "statistics" and note.item_version_id == run.payload["item_versions"]["p-case-a-1@1"]
+    note = services.add_review_note(
+        session, run, "p-case-a-1@1", "Distractor b draws the strongest.", make_admin.id, START
+    )
+    assert (
+        note.source == "statistics"
+        and note.item_version_id == run.payload["item_versions"]["p-case-a-1@1"]
+    )
 
 
 def test_totals_are_numpy_sums_of_the_responses(session, cohort):

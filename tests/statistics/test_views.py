@@ -1,4 +1,5 @@
 """The admin statistics pages read the latest run; notes go back to the bank's writers."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,7 +30,9 @@ def test_before_any_run_the_pages_say_how_to_compute(app, session, loaded, make_
 
 
 def test_the_tier_page_shows_reliability_sets_items_and_the_csv(app, session, cohort, make_admin):
-    services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    services.compute(
+        session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50)
+    )
     session.commit()
     client = signed_in_admin(app, make_admin)
     page = client.get("/admin/statistics/practitioner").get_data(as_text=True)
@@ -42,11 +45,16 @@ def test_the_tier_page_shows_reliability_sets_items_and_the_csv(app, session, co
 
 
 def test_an_item_page_shows_its_text_key_figures_and_takes_a_note(app, session, cohort, make_admin):
-    run = services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    run = services.compute(
+        session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50)
+    )
     session.commit()
     client = signed_in_admin(app, make_admin)
     # forms draw two of the four scenarios at random: take the single item most candidates met
-    key = max((k for k in run.payload["items"] if k.endswith("-1@1")), key=lambda k: run.payload["items"][k]["n"])
+    key = max(
+        (k for k in run.payload["items"] if k.endswith("-1@1")),
+        key=lambda k: run.payload["items"][k]["n"],
+    )
     assert run.payload["items"][key]["n"] >= 30
     url = f"/admin/statistics/practitioner/items/{key}"
     page = client.get(url).get_data(as_text=True)
@@ -56,24 +64,38 @@ def test_an_item_page_shows_its_text_key_figures_and_takes_a_note(app, session, 
     body = refused.get_data(as_text=True)
     assert "There is a problem" in body and "<title>Error:" in body
     assert session.scalar(select(ItemReviewNote)) is None
-    added = client.post(url, data={"csrf_token": csrf_token(client, url), "note": "Option b draws the top third."})
+    added = client.post(
+        url, data={"csrf_token": csrf_token(client, url), "note": "Option b draws the top third."}
+    )
     assert added.status_code == 302
     note = session.scalar(select(ItemReviewNote))
     assert note.note == "Option b draws the top third." and note.created_by == make_admin.id
-    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "item.review_note")) is not None
+    assert (
+        session.scalar(select(AuditEvent).where(AuditEvent.action == "item.review_note"))
+        is not None
+    )
     assert "Option b draws the top third." in client.get(url).get_data(as_text=True)
 
 
 def test_an_unknown_item_is_not_found(app, session, cohort, make_admin):
-    services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+    services.compute(
+        session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50)
+    )
     session.commit()
     client = signed_in_admin(app, make_admin)
     assert client.get("/admin/statistics/practitioner/items/p-nothing@1").status_code == 404
 
 
-def test_the_release_page_shows_how_many_decisions_lie_within_one_sem_of_the_cut(app, session, cohort, make_admin):
-    run = services.compute(session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50))
+def test_the_release_page_shows_how_many_decisions_lie_within_one_sem_of_the_cut(
+    app, session, cohort, make_admin
+):
+    run = services.compute(
+        session, "practitioner", "released", actor_id=None, now=START + timedelta(days=50)
+    )
     session.commit()
     band = run.payload["band"]
     page = signed_in_admin(app, make_admin).get("/admin/marking/").get_data(as_text=True)
-    assert f"{band['within']} of {band['decided']} candidates were within one standard error of measurement" in page
+    assert (
+        f"{band['within']} of {band['decided']} candidates were within one standard error of measurement"
+        in page
+    )

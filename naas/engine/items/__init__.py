@@ -1,6 +1,7 @@
 """Item types: one class per YAML `type`, each in its own module, known by REGISTRY."""
-from .base import REGISTRY, InvalidItem, InvalidResponse, ItemType, SpecProblem
+
 from . import free_text, multiple, ranking, single  # noqa: F401  (each registers itself)
+from .base import REGISTRY, InvalidItem, InvalidResponse, ItemType, SpecProblem
 
 __all__ = ["REGISTRY", "InvalidItem", "InvalidResponse", "ItemType", "SpecProblem", "item_type"]
 

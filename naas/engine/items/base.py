@@ -1,4 +1,5 @@
 """The one interface every item type implements (after Moodle's question definition)."""
+
 from __future__ import annotations
 
 import difflib
@@ -109,12 +110,20 @@ def check_options(spec: Mapping[str, Any], low: int, high: int) -> list[SpecProb
         return [SpecProblem(("options",), "options must be a mapping of label: text")]
     problems = []
     if not low <= len(options) <= high:
-        problems.append(SpecProblem(
-            ("options",), f"{spec.get('type')} items need {low} to {high} options, not {len(options)}"))
+        problems.append(
+            SpecProblem(
+                ("options",),
+                f"{spec.get('type')} items need {low} to {high} options, not {len(options)}",
+            )
+        )
     for label, text in options.items():
         if not isinstance(label, str) or not label.isalnum() or len(label) > 3:
-            problems.append(SpecProblem(("options", label),
-                                        f"option label {label!r} must be a short word such as a, b, c"))
+            problems.append(
+                SpecProblem(
+                    ("options", label),
+                    f"option label {label!r} must be a short word such as a, b, c",
+                )
+            )
         if not isinstance(text, str) or not text.strip():
             problems.append(SpecProblem(("options", label), f"option {label!r} has no text"))
     return problems

@@ -38,8 +38,16 @@ class FreeText(ItemType):
         problems = []
         if "max_words" in spec:
             max_words = spec["max_words"]
-            if not isinstance(max_words, int) or isinstance(max_words, bool) or not 1 <= max_words <= MAX_WORDS:
-                problems.append(SpecProblem(("max_words",), f"max_words must be a whole number from 1 to {MAX_WORDS}"))
+            if (
+                not isinstance(max_words, int)
+                or isinstance(max_words, bool)
+                or not 1 <= max_words <= MAX_WORDS
+            ):
+                problems.append(
+                    SpecProblem(
+                        ("max_words",), f"max_words must be a whole number from 1 to {MAX_WORDS}"
+                    )
+                )
         if "model_answer" in spec and not isinstance(spec["model_answer"], str):
             problems.append(SpecProblem(("model_answer",), "model_answer must be text"))
         rubric = spec.get("rubric")
@@ -57,31 +65,50 @@ class FreeText(ItemType):
                 if field not in CRITERION_FIELDS:
                     message = unknown_field(field, CRITERION_FIELDS, "a rubric entry")
                     problems.append(SpecProblem(where + (field,), message))
-            if not isinstance(entry.get("criterion"), str) or not entry.get("criterion", "").strip():
+            if (
+                not isinstance(entry.get("criterion"), str)
+                or not entry.get("criterion", "").strip()
+            ):
                 problems.append(SpecProblem(where, "missing required field 'criterion'"))
             marks = entry.get("marks")
             if not isinstance(marks, int) or isinstance(marks, bool) or marks <= 0:
-                problems.append(SpecProblem(where + ("marks",), "criterion marks must be a positive whole number"))
+                problems.append(
+                    SpecProblem(
+                        where + ("marks",), "criterion marks must be a positive whole number"
+                    )
+                )
                 continue
             total += marks
             descriptors = entry.get("descriptors")
             if descriptors is None:
                 continue
             if not isinstance(descriptors, Mapping):
-                problems.append(SpecProblem(where + ("descriptors",),
-                                            "descriptors map each mark (0..marks) to a description"))
+                problems.append(
+                    SpecProblem(
+                        where + ("descriptors",),
+                        "descriptors map each mark (0..marks) to a description",
+                    )
+                )
                 continue
             for mark, text in descriptors.items():
                 if isinstance(mark, str) and mark.isdigit():  # as stored in JSON, keys are text
                     mark = int(mark)
                 if not isinstance(mark, int) or isinstance(mark, bool) or not 0 <= mark <= marks:
-                    problems.append(SpecProblem(where + ("descriptors", mark),
-                                                f"descriptor for {mark!r} is outside 0..{marks}"))
+                    problems.append(
+                        SpecProblem(
+                            where + ("descriptors", mark),
+                            f"descriptor for {mark!r} is outside 0..{marks}",
+                        )
+                    )
                 elif not isinstance(text, str) or not text.strip():
-                    problems.append(SpecProblem(where + ("descriptors", mark), "descriptor has no text"))
+                    problems.append(
+                        SpecProblem(where + ("descriptors", mark), "descriptor has no text")
+                    )
         marks = spec.get("marks")
         if isinstance(marks, int) and not problems and marks != total:
-            problems.append(SpecProblem(("marks",), f"marks is {marks} but the rubric adds up to {total}"))
+            problems.append(
+                SpecProblem(("marks",), f"marks is {marks} but the rubric adds up to {total}")
+            )
         return problems
 
     def __init__(self, spec: Mapping[str, Any]):
@@ -89,12 +116,22 @@ class FreeText(ItemType):
         self.max_words: int = spec["max_words"]
         self.model_answer: str | None = spec.get("model_answer")
         self.rubric = tuple(
-            Criterion(c["criterion"], c["marks"],
-                      {int(k): v for k, v in (c.get("descriptors") or {}).items()}) for c in spec["rubric"])
+            Criterion(
+                c["criterion"],
+                c["marks"],
+                {int(k): v for k, v in (c.get("descriptors") or {}).items()},
+            )
+            for c in spec["rubric"]
+        )
 
     def candidate_view(self, state: Mapping[str, Any]) -> dict[str, Any]:
-        return {"id": self.id, "type": self.name, "marks": self.marks, "stem": self.stem,
-                "max_words": self.max_words}
+        return {
+            "id": self.id,
+            "type": self.name,
+            "marks": self.marks,
+            "stem": self.stem,
+            "max_words": self.max_words,
+        }
 
     def normalise(self, raw: Any) -> str:
         if raw is None:

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import combinations
 from fractions import Fraction
+from itertools import combinations
 from typing import Any
 
-from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register, tied_groups
+from .base import (
+    InvalidResponse,
+    OptionItem,
+    SpecProblem,
+    check_options,
+    label_text,
+    register,
+    tied_groups,
+)
 
 SCORINGS = ("per_option", "all_or_nothing")
 
@@ -31,30 +39,50 @@ class Multiple(OptionItem):
         key = spec.get("key")
         if "key" in spec:
             if not isinstance(key, list) or not key:
-                problems.append(SpecProblem(("key",), "key must be a list of one or more option labels"))
+                problems.append(
+                    SpecProblem(("key",), "key must be a list of one or more option labels")
+                )
             else:
                 for index, label in enumerate(key):
                     if labels and label_text(label) not in labels:
-                        problems.append(SpecProblem(("key", index), f"key {label!r} is not one of the options"))
+                        problems.append(
+                            SpecProblem(("key", index), f"key {label!r} is not one of the options")
+                        )
                 if len(set(map(str, key))) != len(key):
                     problems.append(SpecProblem(("key",), "key lists a label twice"))
                 if labels and len(set(map(str, key))) == len(labels):
                     # allowed by the contract, but choosing every option then earns full marks
-                    problems.append(SpecProblem(("key",), "key lists every option, so choosing every option "
-                                                          "earns full marks: add an option that is wrong",
-                                                warning=True))
+                    problems.append(
+                        SpecProblem(
+                            ("key",),
+                            "key lists every option, so choosing every option "
+                            "earns full marks: add an option that is wrong",
+                            warning=True,
+                        )
+                    )
         if "select" in spec and "scoring" in spec:
-            problems.append(SpecProblem(("scoring",), "give either 'select' or 'scoring', not both"))
+            problems.append(
+                SpecProblem(("scoring",), "give either 'select' or 'scoring', not both")
+            )
         if "select" in spec:
             select = spec["select"]
             if not isinstance(select, int) or isinstance(select, bool) or select < 1:
-                problems.append(SpecProblem(("select",), "select must be a whole number of at least 1"))
+                problems.append(
+                    SpecProblem(("select",), "select must be a whole number of at least 1")
+                )
             elif isinstance(key, list) and select != len(key):
-                problems.append(SpecProblem(
-                    ("select",), f"select is {select} but the key has {len(key)} labels"))
+                problems.append(
+                    SpecProblem(
+                        ("select",), f"select is {select} but the key has {len(key)} labels"
+                    )
+                )
         if "scoring" in spec and spec["scoring"] not in SCORINGS:
-            problems.append(SpecProblem(
-                ("scoring",), f"scoring must be one of {', '.join(SCORINGS)}, not {spec['scoring']!r}"))
+            problems.append(
+                SpecProblem(
+                    ("scoring",),
+                    f"scoring must be one of {', '.join(SCORINGS)}, not {spec['scoring']!r}",
+                )
+            )
         return problems
 
     def __init__(self, spec: Mapping[str, Any]):
@@ -109,7 +137,9 @@ class Multiple(OptionItem):
                 chosen += group
                 continue
             completions = list(combinations(group, wanted - len(chosen)))
-            return sum((self.score(chosen + list(c)) for c in completions), Fraction(0)) / len(completions)
+            return sum((self.score(chosen + list(c)) for c in completions), Fraction(0)) / len(
+                completions
+            )
         return self.score(chosen)
 
     def keyed(self) -> tuple[str, ...]:

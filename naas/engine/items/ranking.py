@@ -4,7 +4,15 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from .base import InvalidResponse, OptionItem, SpecProblem, check_options, label_text, register, tied_groups
+from .base import (
+    InvalidResponse,
+    OptionItem,
+    SpecProblem,
+    check_options,
+    label_text,
+    register,
+    tied_groups,
+)
 
 
 @register
@@ -23,13 +31,22 @@ class Ranking(OptionItem):
         if "key" in spec and isinstance(options, Mapping):
             labels = sorted(map(str, options))
             given = [label_text(label) for label in key] if isinstance(key, list) else [None]
-            unknown = [(index, label) for index, label in enumerate(key)
-                       if given[index] not in labels] if isinstance(key, list) else []
+            unknown = (
+                [(index, label) for index, label in enumerate(key) if given[index] not in labels]
+                if isinstance(key, list)
+                else []
+            )
             for index, label in unknown:
-                problems.append(SpecProblem(("key", index), f"key {label!r} is not one of the options"))
+                problems.append(
+                    SpecProblem(("key", index), f"key {label!r} is not one of the options")
+                )
             if not unknown and sorted(given) != labels:
-                problems.append(SpecProblem(
-                    ("key",), "a ranking key must list every option label exactly once, best first"))
+                problems.append(
+                    SpecProblem(
+                        ("key",),
+                        "a ranking key must list every option label exactly once, best first",
+                    )
+                )
         return problems
 
     def __init__(self, spec: Mapping[str, Any]):
@@ -73,14 +90,18 @@ class Ranking(OptionItem):
     def is_complete(self, response: Any) -> bool:
         if not response:
             return False
-        return sorted(p for p in response.values() if p is not None) == list(range(1, len(self.options) + 1))
+        return sorted(p for p in response.values() if p is not None) == list(
+            range(1, len(self.options) + 1)
+        )
 
     def score(self, response: Any) -> Fraction:
         if not self.is_complete(response):
             return Fraction(0)
         n = len(self.options)
         key_position = {label: index + 1 for index, label in enumerate(self.key)}
-        points = sum(max(0, n - 1 - abs(response[label] - key_position[label])) for label in self.options)
+        points = sum(
+            max(0, n - 1 - abs(response[label] - key_position[label])) for label in self.options
+        )
         return Fraction(self.marks * points, n * (n - 1))
 
     def expected_score(self, preference: Mapping[str, float]) -> Fraction:
@@ -93,8 +114,9 @@ class Ranking(OptionItem):
         for group in tied_groups(preference):
             positions = range(first, first + len(group))
             for label in group:
-                points += Fraction(sum(max(0, n - 1 - abs(p - key_position[label])) for p in positions),
-                                   len(group))
+                points += Fraction(
+                    sum(max(0, n - 1 - abs(p - key_position[label])) for p in positions), len(group)
+                )
             first += len(group)
         return Fraction(self.marks) * points / (n * (n - 1))
 

@@ -19,7 +19,11 @@ class Single(OptionItem):
     def check(cls, spec: Mapping[str, Any]) -> list[SpecProblem]:
         problems = check_options(spec, 2, 8)
         key, options = spec.get("key"), spec.get("options")
-        if isinstance(options, Mapping) and "key" in spec and label_text(key) not in map(str, options):
+        if (
+            isinstance(options, Mapping)
+            and "key" in spec
+            and label_text(key) not in map(str, options)
+        ):
             problems.append(SpecProblem(("key",), f"key {key!r} is not one of the options"))
         return problems
 

@@ -44,6 +44,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     app.config.update(settings)
     if app.config["SECRET_KEY"] is None:
         app.config["SECRET_KEY"] = "not-serving"  # commands only: no sessions are signed
+    if app.config["SECRET_KEY_FALLBACKS"]:
+        # Flask checks sessions against the fallbacks itself; form tokens are signed by
+        # itsdangerous too, which signs with the last key of a list and accepts any of them.
+        app.config.setdefault(
+            "WTF_CSRF_SECRET_KEY", [*app.config["SECRET_KEY_FALLBACKS"], app.config["SECRET_KEY"]]
+        )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["NAAS_PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -71,8 +77,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, serving: bool = True)
     _check_limits_only_where_declared(app)
     ratelimit.init_app(app)
 
-    from . import auth, home, security
+    from . import auth, home, observability, security
 
+    observability.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(home.bp)

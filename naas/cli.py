@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -470,18 +471,21 @@ def serve(bind: str, workers: int) -> None:
         f"question bank {config['NAAS_BANK_PATH']}",
         err=True,
     )
+    # Each worker writes its metrics here and /metrics adds them up (naas/observability.py).
+    # A fresh folder per start: figures left by an earlier run's workers would be counted again.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="naas-metrics-")
     os.execvp(
         sys.executable,
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:naas.gunicorn_conf",
             "--workers",
             str(workers),
             "--bind",
             bind,
-            "--access-logfile",
-            "-",
             "naas.wsgi:app",
         ],
     )

@@ -36,6 +36,9 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
     return {
         "NAAS_ENV": env,
         "SECRET_KEY": environ.get("NAAS_SECRET_KEY"),
+        # Earlier secret keys, comma separated, newest first: sessions, form tokens and sealed
+        # outbox links made under them still open after a rotation (docs/operations.md).
+        "SECRET_KEY_FALLBACKS": _list(environ, "NAAS_SECRET_KEY_FALLBACKS"),
         "NAAS_DATABASE_URL": environ.get(
             "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"
         ),
@@ -63,6 +66,12 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
             "NAAS_ISSUER_NAME", "National Assessment and Accreditation System"
         ),
         "NAAS_VERIFY_LIMIT": environ.get("NAAS_VERIFY_LIMIT", "60 per minute;600 per hour"),
+        # What operators see: one log line per request, as JSON (for a log pipeline) or text,
+        # and who may read /metrics (a bearer token; without one, this machine only).
+        "NAAS_LOG_FORMAT": environ.get(
+            "NAAS_LOG_FORMAT", "json" if env == "production" else "text"
+        ).strip(),
+        "NAAS_METRICS_TOKEN": environ.get("NAAS_METRICS_TOKEN", "").strip() or None,
         # Cookies: never readable by scripts, not sent on cross-site posts, https-only where served so.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -106,6 +115,10 @@ def _marking_settings(environ: Mapping[str, str]) -> dict[str, Any]:
                 )
             settings[name] = int(raw)
     return settings
+
+
+def _list(environ: Mapping[str, str], name: str) -> list[str]:
+    return [part.strip() for part in environ.get(name, "").split(",") if part.strip()]
 
 
 def _redis_url(environ: Mapping[str, str]) -> str | None:
@@ -162,6 +175,17 @@ def check(config: Mapping[str, Any], serving: bool) -> None:
         raise ConfigError(
             "NAAS_SECRET_KEY is too weak (it repeats a few characters): use a random value, "
             "e.g. python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if config.get("NAAS_LOG_FORMAT", "text") not in ("json", "text"):
+        raise ConfigError(
+            f"NAAS_LOG_FORMAT is {config['NAAS_LOG_FORMAT']!r}; it must be json or text"
+        )
+    if env == "production" and any(
+        len(key) < 32 for key in config.get("SECRET_KEY_FALLBACKS") or ()
+    ):
+        raise ConfigError(
+            "NAAS_SECRET_KEY_FALLBACKS holds a key shorter than 32 characters: list earlier "
+            "secret keys, comma separated, newest first"
         )
     if serving and not config.get("NAAS_SIGNING_KEY") and env == "production":
         raise ConfigError(

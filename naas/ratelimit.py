@@ -29,6 +29,7 @@ from limits.storage import Storage, storage_from_string
 from werkzeug.exceptions import TooManyRequests
 
 from . import ratelimit_storage  # noqa: F401  (registers naas-memory://)
+from .metrics import RATE_LIMIT_STORAGE_ERRORS
 
 EXTENSION = "naas.client_limits"
 
@@ -96,6 +97,7 @@ def count(setting: str, scope: str) -> dict[str, str]:
 def _storage_failed(exc: Exception) -> None:
     """Fail open: a limit that cannot be counted does not refuse the request. Logged at most
     once a minute per worker, so an outage does not flood the log."""
+    RATE_LIMIT_STORAGE_ERRORS.inc()
     last = current_app.extensions.get(WARNED, -60.0)
     if time.monotonic() - last >= 60:
         current_app.extensions[WARNED] = time.monotonic()

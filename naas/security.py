@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import InternalServerError
 
+from .extensions import login_manager
+from .metrics import DATABASE_UNAVAILABLE, SERVER_ERRORS
+from .observability import request_id
 from .ratelimit import LimitReached
 
 CSP = (
@@ -48,8 +53,43 @@ def init_app(app: Flask) -> None:
             or request.accept_mimetypes.best == "application/json"
             or request.is_json
         ):
-            return {"error": title, "message": message}, status
+            return {"error": title, "message": message, "request_id": request_id()}, status
         return render_template("error.html", status=status, title=title, message=message), status
+
+    def _unavailable():
+        """The database did not answer (restarting, failing over, unreachable). Nothing was
+        changed by this request; the pool reconnects by itself once the server is back."""
+        DATABASE_UNAVAILABLE.inc()
+        app.logger.warning("database unavailable", exc_info=True)
+        # The page must not ask the database who is signed in: show it as to a visitor.
+        g._login_user = login_manager.anonymous_user()
+        body, status = _error(
+            503,
+            "Sorry, the service is unavailable",
+            "The service could not reach its database. Nothing was changed by this request "
+            "and your saved answers are safe. Try again in a minute.",
+        )
+        return body, status, {"Retry-After": "30"}
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(error: DBAPIError):
+        if database_unavailable(error):
+            return _unavailable()
+        raise error  # any other database error is a bug: Flask logs it and answers 500
+
+    @app.errorhandler(500)
+    def _server_error(error: InternalServerError):
+        original = getattr(error, "original_exception", None)
+        if database_unavailable(original):  # e.g. the commit after the view, or a psycopg read
+            return _unavailable()
+        SERVER_ERRORS.inc()
+        g._login_user = login_manager.anonymous_user()
+        return _error(
+            500,
+            "Sorry, there is a problem with the service",
+            "Something went wrong on our side and nothing was changed by this request. Try "
+            "again later; if it keeps happening, contact support and quote the reference below.",
+        )
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
@@ -84,3 +124,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(413)
     def _too_large(_error_):
         return _error(413, "Too large", "What you sent is larger than this service accepts.")
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` says the database could not be reached or dropped the connection, as
+    opposed to a statement that failed (which is a bug and a 500)."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return False
+    # Public checks read with psycopg's own prepared statements (naas/db.py, reading()).
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)

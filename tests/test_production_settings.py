@@ -132,3 +132,68 @@ def test_serve_refuses_a_non_numeric_worker_count(tmp_path):
         timeout=120,
     )
     assert result.returncode == 2 and "'many' is not a valid integer" in result.stderr
+
+
+def test_served_by_gunicorn_the_log_is_json_and_metrics_add_up_every_worker(tmp_path):
+    """Two gunicorn workers each count their own requests; /metrics reports the sum, and each
+    request is one JSON line on standard error with its request id."""
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NAAS_", "PROMETHEUS_"))}
+    env.update(
+        {
+            "NAAS_ENV": "production",
+            "NAAS_SECRET_KEY": SECRET,
+            "NAAS_SIGNING_KEY": SIGNING_KEY,
+            "NAAS_DATABASE_URL": f"sqlite:///{tmp_path / 'naas.sqlite3'}",
+            "NAAS_ALLOW_SQLITE": "1",
+            "NAAS_ALLOW_LOCAL_LIMITS": "1",
+        }
+    )
+    naas = [sys.executable, "-m", "naas.cli"]
+    subprocess.run([*naas, "db", "upgrade"], env=env, cwd=tmp_path, check=True, timeout=120)
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [*naas, "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/livez", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        for n in range(30):
+            request = urllib.request.Request(f"{base}/livez", headers={"X-Request-ID": f"n-{n}"})
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                assert answer.headers["X-Request-ID"] == f"n-{n}"
+        metrics = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith('naas_http_requests_total{method="GET",route="/livez",status="200"}')
+    )
+    assert counted >= 31  # the 30, and the first that found the server up
+    lines = [
+        json.loads(line)
+        for line in (tmp_path / "serve.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
+    requests = [line for line in lines if line.get("event") == "request"]
+    assert {f"n-{n}" for n in range(30)} <= {line["request_id"] for line in requests}
+    assert {line["route"] for line in requests} >= {"/livez"}

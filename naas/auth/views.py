@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from naas import db
 from naas.clock import now as utcnow
 from naas.extensions import limiter
+from naas.metrics import SIGNIN_FAILURES
 
 from .decorators import public
 from .forms import LoginForm
@@ -51,6 +52,7 @@ def login():
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.dashboard"))
+        SIGNIN_FAILURES.inc()
         flash(FAILED, "error")
     return render_template("auth/login.html", form=form)
 

@@ -12,7 +12,7 @@ from naas.clock import now as utcnow
 from naas.home.views import admin_link, dashboard_panel
 
 from . import account, admin, staff, views
-from .sealing import OUTBOX_KEY, outbox_key
+from .sealing import OUTBOX_FALLBACK_KEYS, OUTBOX_KEY, outbox_key
 
 __all__ = ["init_app"]
 
@@ -21,7 +21,13 @@ def init_app(app: Flask) -> None:
     # Sessions carry the outbox's key, so that a link made outside a request (a command) is sealed too.
     sessions = app.extensions["naas.db"]
     sessions.configure(
-        info={**sessions.kw.get("info", {}), OUTBOX_KEY: outbox_key(app.config.get("SECRET_KEY"))}
+        info={
+            **sessions.kw.get("info", {}),
+            OUTBOX_KEY: outbox_key(app.config.get("SECRET_KEY")),
+            OUTBOX_FALLBACK_KEYS: [
+                outbox_key(old) for old in app.config.get("SECRET_KEY_FALLBACKS") or ()
+            ],
+        }
     )
     app.register_blueprint(views.bp)
     app.register_blueprint(account.bp)

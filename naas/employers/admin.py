@@ -14,7 +14,7 @@ from naas.models import Endorsement, Organisation, OutboxMessage, User, UserRole
 from . import services
 from .forms import KIND_LABELS, EmployerUserForm, OrganisationForm, show_refusal
 from .links import set_password_link
-from .sealing import OUTBOX_KEY, opened
+from .sealing import opened_in
 from .services import Refused
 
 bp = Blueprint("employers_admin", __name__, url_prefix="/admin")
@@ -129,10 +129,8 @@ def outbox():
         .offset((page - 1) * OUTBOX_PAGE)
         .limit(OUTBOX_PAGE)
     ).all()
-    key = db.session.info.get(OUTBOX_KEY)
-    messages = [
-        (message, opened(key, message.body)) for message in messages
-    ]  # links unsealed for this page only
+    # links unsealed for this page only
+    messages = [(message, opened_in(db.session, message.body)) for message in messages]
     return render_template(
         "employers/admin_outbox.html",
         messages=messages,

@@ -4,23 +4,27 @@ The outbox is how a link reaches its owner (the service sends no email), so an a
 able to read it; a copy of the database must not open any account. Each link is written into
 its message sealed with AES-256-GCM under a key derived from the app's SECRET_KEY (HKDF-SHA256
 with a purpose label of its own, so the key is used for nothing else), and opened only when
-an admin's page shows the message. A message sealed under an earlier SECRET_KEY can no longer
-be opened: its link expires within days anyway, and a new one can be made.
+an admin's page shows the message. After the secret key is rotated, a message sealed under an
+earlier key still opens while that key is listed in NAAS_SECRET_KEY_FALLBACKS; once it is not,
+the message cannot be opened: its link expires within days anyway, and a new one can be made.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.orm import Session
 
 from naas.certificates.signing import b64url, b64url_decode
 
 OUTBOX_KEY = "naas.outbox_key"  # in the sessions' info, as the signing key is
+OUTBOX_FALLBACK_KEYS = "naas.outbox_fallback_keys"  # derived from the earlier secret keys
 PURPOSE = b"naas outbox: set-password links, v1"
 _SEALED = re.compile(r"\[sealed:v1:([A-Za-z0-9_-]+)\]")
 UNREADABLE = (
@@ -49,16 +53,26 @@ def seal(key: bytes | None, text: str) -> str:
     )
 
 
-def opened(key: bytes | None, body: str) -> str:
-    """The message as its reader should see it: each sealed part opened, or marked unreadable."""
+def opened(key: bytes | None, body: str, fallbacks: Sequence[bytes] = ()) -> str:
+    """The message as its reader should see it: each sealed part opened with the key or, after a
+    rotation, one of the earlier keys; or marked unreadable."""
+    keys = [k for k in (key, *fallbacks) if k is not None]
 
     def open_one(match: re.Match) -> str:
-        if key is None:
-            return UNREADABLE
         try:
             sealed = b64url_decode(match.group(1))
-            return AESGCM(key).decrypt(sealed[:12], sealed[12:], PURPOSE).decode("utf-8")
-        except (InvalidTag, ValueError):
+        except ValueError:
             return UNREADABLE
+        for each in keys:
+            try:
+                return AESGCM(each).decrypt(sealed[:12], sealed[12:], PURPOSE).decode("utf-8")
+            except (InvalidTag, ValueError):
+                continue
+        return UNREADABLE
 
     return _SEALED.sub(open_one, body)
+
+
+def opened_in(session: Session, body: str) -> str:
+    """`opened` with the keys a database session carries (see naas/employers/__init__.py)."""
+    return opened(session.info.get(OUTBOX_KEY), body, session.info.get(OUTBOX_FALLBACK_KEYS, ()))

@@ -12,6 +12,7 @@ from werkzeug.exceptions import NotFound
 from naas import db
 from naas.auth import roles_required
 from naas.clock import now as utcnow
+from naas.metrics import AUTOSAVES
 from naas.models import Endorsement, Result, Sitting, User
 
 from . import services
@@ -252,7 +253,9 @@ def autosave(sitting_id: int):
             source="autosave",
         )
     except SittingRefused as exc:
+        AUTOSAVES.labels(exc.code).inc()
         return jsonify(error=exc.code, message=exc.message), STATUS[exc.code]
+    AUTOSAVES.labels(saved.status).inc()
     return jsonify(
         status=saved.status,
         item=loaded.form_item.id,

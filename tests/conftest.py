@@ -3,16 +3,21 @@
 Every test that asks for `app` runs twice, once per database. PostgreSQL tests skip with
 the reason where no server answers on 127.0.0.1:5432, except when NAAS_REQUIRE_SERVICES=1
 (set by .ci/run), where a missing service fails the run instead.
+
+How the suite is kept fast (each pytest-xdist worker has its own databases): docs/testing.md.
 """
 
 from __future__ import annotations
 
+import graphlib
 import os
 import shutil
 import uuid
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
+from werkzeug.routing import Rule
 
 from naas import create_app
 from naas.bank import check_bank
@@ -24,6 +29,40 @@ PG_ADMIN_URL = os.environ.get(
 )
 REQUIRE_SERVICES = os.environ.get("NAAS_REQUIRE_SERVICES") == "1"
 PASSWORD = "correct horse battery staple"
+# Still scrypt, at 1/256 of the work: the full one costs about 0.1 s a hash, paid for every
+# user a test makes and every sign-in. test_password_hashing proves that production hashes in
+# full.
+FAST_PASSWORD_HASH = "scrypt:128:8:1"
+
+# Hypothesis: the full profile in CI (Hypothesis's own "ci": 100 examples, derandomised, no
+# deadline) where CI is set or .ci/run requires every service; elsewhere a lighter one for quick
+# runs. Tests that set max_examples themselves keep their number in both. `pytest
+# --hypothesis-profile=ci` runs the full one anywhere.
+settings.register_profile("dev", max_examples=25)
+settings.load_profile("ci" if REQUIRE_SERVICES or os.environ.get("CI") else "dev")
+
+
+def _reuse_url_builders() -> None:
+    """Most tests make an app of their own, and most of create_app's time went on Werkzeug
+    writing and compiling the same URL-building function for each of its 70 routes again
+    (docs/testing.md). A builder is made from the rule's text and defaults alone and takes the
+    rule as its first argument, so the tests make each once and share it between apps. If a
+    Werkzeug release drops the method, every app simply builds its own again."""
+    make_builder = getattr(Rule, "_compile_builder", None)
+    if make_builder is None:
+        return
+    builders: dict[tuple, object] = {}
+
+    def shared_builder(rule: Rule, append_unknown: bool = True):
+        key = (rule.rule, tuple(rule._trace), repr(rule.defaults), append_unknown)
+        if key not in builders:
+            builders[key] = make_builder(rule, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared_builder
+
+
+_reuse_url_builders()
 
 
 def need_service(name: str, reason: str) -> None:
@@ -56,6 +95,8 @@ def postgres_template():
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     engine = create_engine(url)
     upgrade(engine)
+    with engine.begin() as connection:
+        _create_reset_function(connection)
     engine.dispose()
     yield url
     with admin.connect() as connection:
@@ -79,13 +120,62 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-def _truncate_all(url: str) -> None:
-    from naas.db import Base
+def _create_reset_function(connection) -> None:
+    """naas_test_reset(): empty every table (children before parents) and restart every
+    sequence that has been used, so that ids start at 1 again, in one round trip.
 
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    DELETE, not TRUNCATE: a test leaves a few rows in a few tables, and deleting them (or
+    finding none) takes milliseconds, where TRUNCATE makes every table and index anew whether
+    it held rows or not (36 ms against 700 ms, docs/testing.md). Tables are read from the
+    database, so a new one is emptied too."""
+    tables = connection.scalars(
+        text(
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+    ).all()
+    referencing: dict[str, set[str]] = {table: set() for table in tables}
+    for child, parent in connection.execute(
+        text(
+            "SELECT child.relname, parent.relname FROM pg_constraint "
+            "JOIN pg_class child ON child.oid = conrelid "
+            "JOIN pg_class parent ON parent.oid = confrelid "
+            "WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+        )
+    ):
+        if child != parent:  # a table that refers to itself is emptied by one DELETE
+            referencing[parent].add(child)
+    order = list(graphlib.TopologicalSorter(referencing).static_order())
+    # Some tests read rows without ORDER BY and expect them in the order they were written, as
+    # they come from a freshly truncated table. Without VACUUM, PostgreSQL records no free space
+    # in the pages of deleted rows, so new rows still go after the old ones: keep autovacuum off.
+    for table in order:
+        connection.execute(text(f'ALTER TABLE "{table}" SET (autovacuum_enabled = false)'))
+    deletes = "".join(f'DELETE FROM "{table}"; ' for table in order)
+    connection.execute(
+        text(
+            "CREATE FUNCTION naas_test_reset() RETURNS void LANGUAGE plpgsql AS $$ "
+            "DECLARE used record; BEGIN "
+            f"{deletes}"
+            "FOR used IN SELECT sequencename FROM pg_sequences "
+            "WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP "
+            "EXECUTE format('ALTER SEQUENCE public.%I RESTART', used.sequencename); "
+            "END LOOP; END $$"
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_reset(postgres_template):
+    """Empty the test database before a test, on a connection kept for the whole run (and
+    replaced if a test ended it: test_app ends every connection to the database)."""
+    engine = create_engine(postgres_template, pool_size=1, pool_pre_ping=True)
+
+    def reset() -> None:
+        with engine.begin() as connection:
+            connection.execute(text("SELECT naas_test_reset()"))
+
+    yield reset
     engine.dispose()
 
 
@@ -95,9 +185,8 @@ def database_url(request, tmp_path):
         path = tmp_path / "naas.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_template")
-    _truncate_all(url)
-    return url
+    request.getfixturevalue("postgres_reset")()
+    return request.getfixturevalue("postgres_template")
 
 
 @pytest.fixture
@@ -108,6 +197,9 @@ def app_config(database_url, tmp_path):
         "NAAS_DATABASE_URL": database_url,
         "TESTING": True,
         "NAAS_BASE_URL": "http://localhost",
+        "NAAS_PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
+        # each test's own: the instance folder's is shared by every test and database
+        "NAAS_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
     }
 
 

@@ -7,10 +7,16 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from naas import create_app
 
 from .bank.builders import scenario, write_bank
 from .helpers import login
+
+# The demo keeps its password in the one instance folder that every worker shares: under
+# pytest-xdist these tests run one after another, on one worker (docs/testing.md).
+pytestmark = pytest.mark.xdist_group("demo-instance-folder")
 
 
 def test_demo_prints_logins_that_work(tmp_path):

@@ -14,6 +14,9 @@ from .conftest import need_service
 from .helpers import login, make_user
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+# These tests empty that Redis database: under pytest-xdist they run one after another, on one
+# worker (docs/testing.md).
+pytestmark = pytest.mark.xdist_group("redis-db-15")
 
 
 @pytest.fixture

@@ -5,25 +5,43 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from naas.models import ROLES, CandidateProfile, Organisation, User, UserRole
 from naas.models.users import REGISTRATION_PATTERN
 
 MIN_PASSWORD_LENGTH = 12
-# Checked against when the email is unknown, so that both failures take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+# Werkzeug's scrypt: N=2**15, r=8, p=1 (about 32 MB and a tenth of a second a hash).
+HASH_METHOD = "scrypt"
+# session.info key: the method this app's sessions hash with. Only NAAS_ENV=testing may choose
+# a cheaper one (auth.init_app refuses it elsewhere), so that the tests do not spend most of
+# their time in scrypt.
+HASH_METHOD_KEY = "naas.password_hash_method"
 
 
 class AccountError(ValueError):
     """A request about an account that cannot be met; the message is for the user."""
 
 
-def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+def hash_method(session: Session | None) -> str:
+    return session.info.get(HASH_METHOD_KEY, HASH_METHOD) if session is not None else HASH_METHOD
+
+
+def hash_password(password: str, method: str = HASH_METHOD) -> str:
+    return generate_password_hash(password, method=method)
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the email is unknown, so that both failures take the same time."""
+    return generate_password_hash("not a real password", method=method)
+
+
+_dummy_hash(HASH_METHOD)  # made now, so that no sign-in pays for it
 
 
 def check_password_rules(password: str) -> list[str]:
@@ -47,7 +65,7 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     """The active user with these credentials, or None, in about the same time either way."""
     user = find_user(session, email)
     if user is None or user.password_hash is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(hash_method(session)), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -88,7 +106,7 @@ def create_user(
         email=email,
         name=name.strip(),
         organisation=organisation,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=None if password is None else hash_password(password, hash_method(session)),
     )
     user.role_rows = [UserRole(role=r) for r in roles]
     session.add(user)
@@ -129,5 +147,5 @@ def set_password(user: User, password: str) -> None:
     problems = check_password_rules(password)
     if problems:
         raise AccountError(" ".join(problems))
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, hash_method(object_session(user)))
     user.session_version += 1  # other sessions of this account end

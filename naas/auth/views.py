@@ -48,7 +48,9 @@ def login():
         return redirect(url_for("home.dashboard"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data, now=utcnow())
+        user = authenticate(
+            db.session, form.email.data or "", form.password.data or "", now=utcnow()
+        )
         if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("home.dashboard"))

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from naas import create_app, db
 from naas.bank_store import store_bank
 
-from ..conftest import need_service
+from ..conftest import FAST_PASSWORD_HASH, need_service
 
 CHROMIUM = os.environ.get("NAAS_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -69,6 +69,7 @@ def live_app(sqlite_template, tmp_path, bundled_bank):
             "NAAS_DATABASE_URL": f"sqlite:///{path}",
             "NAAS_LOGIN_LIMIT": "1000 per minute",
             "NAAS_BASE_URL": "http://127.0.0.1",
+            "NAAS_PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
         }
     )
     with app.app_context():

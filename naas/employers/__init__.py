@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     admin_link(app, "employers_admin.organisations", "Organisations and employer accounts")
-    admin_link(app, "employers_admin.outbox", "Outbox: messages for people to receive")
+    admin_link(app, "employers_admin.outbox", "Outbox: emails and their delivery")
 
     @dashboard_panel(app, "employer", "employers/panel.html")
     def _employer_panel(user):

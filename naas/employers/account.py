@@ -83,11 +83,11 @@ def set_password(token: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            set_password_with_link(db.session, token, form.password.data, now)
+            set_password_with_link(db.session, token, form.password.data or "", now)
         except LinkRefused as exc:
             return render_template("employers/link_invalid.html", message=str(exc)), 404
         except AccountError as exc:
-            form.password.errors.append(str(exc))
+            form.password.errors = [*form.password.errors, str(exc)]
         else:
             if current_user.is_authenticated:
                 logout_user()  # whoever was signed in on this browser, the link was for its owner

@@ -1,12 +1,13 @@
-"""Admin pages: organisations and their employer users, and the outbox."""
+"""Admin pages: organisations and their employer users, and the outbox: every email, its
+delivery, and a resend for one that failed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from naas import db
+from naas import db, mail
 from naas.auth import roles_required
 from naas.clock import now as utcnow
 from naas.models import Endorsement, Organisation, OutboxMessage, User, UserRole
@@ -20,6 +21,19 @@ from .services import Refused
 bp = Blueprint("employers_admin", __name__, url_prefix="/admin")
 
 OUTBOX_PAGE = 50
+OUTBOX_FILTERS = {  # the choice in the page's filter: its label and the states it shows
+    "all": ("All messages", ()),
+    "pending": ("Waiting to be sent", ("pending", "sending")),
+    "failed": ("Failed", ("failed",)),
+    "sent": ("Sent", ("sent",)),
+}
+STATE_LABELS = {
+    "pending": "Waiting to be sent",
+    "sending": "Being sent",
+    "sent": "Sent",
+    "failed": "Failed",
+    "cancelled": "Not sent",
+}
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
@@ -29,7 +43,7 @@ def organisations():
     if form.validate_on_submit():
         try:
             organisation = services.create_organisation(
-                db.session, form.name.data, form.kind.data, current_user.id, utcnow()
+                db.session, form.name.data or "", form.kind.data, current_user.id, utcnow()
             )
         except Refused as exc:
             show_refusal(form, exc)
@@ -105,8 +119,8 @@ def add_employer(organisation_id: int):
             invitation = services.create_employer_user(
                 db.session,
                 organisation,
-                name=form.name.data,
-                email=form.email.data,
+                name=form.name.data or "",
+                email=form.email.data or "",
                 actor_id=current_user.id,
                 now=utcnow(),
                 link_for=set_password_link,
@@ -121,20 +135,41 @@ def add_employer(organisation_id: int):
 @bp.route("/outbox")
 @roles_required("admin")
 def outbox():
+    shown = request.args.get("state", "all")
+    if shown not in OUTBOX_FILTERS:
+        shown = "all"
     page = max(request.args.get("page", 1, type=int), 1)
-    total = db.session.scalar(select(func.count()).select_from(OutboxMessage))
-    messages = db.session.scalars(
-        select(OutboxMessage)
-        .order_by(OutboxMessage.id.desc())
-        .offset((page - 1) * OUTBOX_PAGE)
-        .limit(OUTBOX_PAGE)
+    query = select(OutboxMessage)
+    if shown != "all":
+        query = query.where(OutboxMessage.state.in_(OUTBOX_FILTERS[shown][1]))
+    total = db.session.scalars(select(func.count()).select_from(query.subquery())).one()
+    on_page = db.session.scalars(
+        query.order_by(OutboxMessage.id.desc()).offset((page - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE)
     ).all()
     # links unsealed for this page only
-    messages = [(message, opened_in(db.session, message.body)) for message in messages]
+    messages = [(message, opened_in(db.session, message.body)) for message in on_page]
     return render_template(
         "employers/admin_outbox.html",
         messages=messages,
         page=page,
         total=total,
         pages=max((total + OUTBOX_PAGE - 1) // OUTBOX_PAGE, 1),
+        shown=shown,
+        filters={name: label for name, (label, _) in OUTBOX_FILTERS.items()},
+        states=STATE_LABELS,
     )
+
+
+@bp.route("/outbox/<int:message_id>/resend", methods=["POST"])
+@roles_required("admin")
+def resend_message(message_id: int):
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        abort(404)
+    try:
+        mail.resend(db.session, message, current_user.id, utcnow())
+    except mail.ResendRefused as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("employers_admin.outbox")), 303
+    flash(f"“{message.subject}” will be sent again to {message.to_email}.", "success")
+    return redirect(url_for("employers_admin.outbox", state="failed"))

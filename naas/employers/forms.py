@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from naas.models.organisations import ORGANISATION_KINDS
@@ -61,9 +60,7 @@ class OrganisationForm(FlaskForm):
         "Organisation name",
         validators=[DataRequired("Enter the organisation's name."), Length(max=200)],
     )
-    kind = SelectField(
-        "Kind", choices=[SelectChoice(kind, KIND_LABELS[kind]) for kind in ORGANISATION_KINDS]
-    )
+    kind = SelectField("Kind", choices=[(kind, KIND_LABELS[kind]) for kind in ORGANISATION_KINDS])
 
 
 class EmployerUserForm(FlaskForm):

@@ -3,9 +3,10 @@
 An employer endorsing a new member of staff, or an admin adding an employer user, makes an
 account without a password. Its owner sets one through a link that is random, works once,
 expires, and is stored only as its SHA-256 hash, so that a copy of the database opens no
-account. The service sends no email: the link is shown to whoever made the account and
-written to the outbox, which the admin reads, sealed there under a key derived from the
-app's secret key (see sealing.py), so the outbox in a copy of the database opens none either.
+account. The link is shown to whoever made the account and emailed to its owner through the
+outbox (naas/mail), sealed there under a key derived from the app's secret key (see
+sealing.py) and opened only as it is sent or shown to an admin, so the outbox in a copy of
+the database opens none either.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from naas import audit
 from naas.auth.services import AccountError, check_password_rules, set_password
-from naas.models import OutboxMessage, PasswordToken, User
+from naas.mail import queue_message
+from naas.models import PasswordToken, User
 
 from .sealing import OUTBOX_KEY, seal
 
@@ -71,19 +74,18 @@ def issue_link(
     session.add(row)
     session.flush()
     link = link_for(token)
-    session.add(
-        OutboxMessage(
-            to_email=user.email,
-            subject="Set your password for the National Assessment and Accreditation service",
-            body=(
-                f"Hello {user.name},\n\n{opening}\n\n"
-                f"Set your password with this link. It works once, until {row.expires_at:%d %B %Y %H:%M} UTC:\n\n"
-                f"{seal(session.info.get(OUTBOX_KEY), link)}\n\n"
-                "If you were not expecting this message, you can ignore it: nothing happens unless the link is used.\n"
-            ),
-            created_at=now,
-            created_by=actor_id,
-        )
+    queue_message(
+        session,
+        "set_password",
+        user=user,
+        context={
+            "name": user.name,
+            "opening": opening,
+            "link": seal(session.info.get(OUTBOX_KEY), link),
+            "expires_at": row.expires_at,
+        },
+        now=now,
+        actor_id=actor_id,
     )
     audit.record(
         session,
@@ -118,14 +120,17 @@ def set_password_with_link(session: Session, token: str, password: str, now: dat
     if problems:
         raise AccountError(" ".join(problems))
     # Compare-and-set: of two requests racing with one link, exactly one claims it.
-    claimed = session.execute(
-        update(PasswordToken)
-        .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
-        .values(used_at=now)
+    claimed = cast(
+        CursorResult[Any],  # an UPDATE's result has a rowcount; Session.execute's types say Result
+        session.execute(
+            update(PasswordToken)
+            .where(PasswordToken.id == row.id, PasswordToken.used_at.is_(None))
+            .values(used_at=now)
+        ),
     ).rowcount
     if claimed != 1:
         raise LinkRefused(INVALID_LINK)
-    user = session.get(User, row.user_id)
+    user = session.get_one(User, row.user_id)
     set_password(user, password)
     _retire_links(session, user.id, now)
     audit.record(

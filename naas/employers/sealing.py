@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -76,3 +76,20 @@ def opened(key: bytes | None, body: str, fallbacks: Sequence[bytes] = ()) -> str
 def opened_in(session: Session, body: str) -> str:
     """`opened` with the keys a database session carries (see naas/employers/__init__.py)."""
     return opened(session.info.get(OUTBOX_KEY), body, session.info.get(OUTBOX_FALLBACK_KEYS, ()))
+
+
+def unsealed(session: Session, body: str, escape: Callable[[str], str] = str) -> str | None:
+    """The message as it is sent (naas/mail): each sealed part opened with the session's keys
+    and passed through `escape` (for HTML), or None if any part cannot be opened, so that no
+    email carries a broken link."""
+    broken = False
+
+    def open_one(match: re.Match) -> str:
+        nonlocal broken
+        text = opened_in(session, match.group(0))
+        if text == UNREADABLE:
+            broken = True
+        return escape(text)
+
+    text = _SEALED.sub(open_one, body)
+    return None if broken else text

@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from naas import audit
@@ -24,6 +25,7 @@ from naas.auth.services import (
     normalise_registration,
 )
 from naas.certificates.services import uk_date
+from naas.mail import notices
 from naas.models import CandidateProfile, Endorsement, Organisation, PasswordToken, Sitting, User
 from naas.models.organisations import ORGANISATION_KINDS
 from naas.models.users import REGISTRATION_PATTERN
@@ -82,7 +84,7 @@ def endorse(
     email = normalise_email(email)
     candidate = match_candidate(session, email, registration, name)
     new_account = candidate is None
-    if new_account:
+    if candidate is None:
         try:
             candidate = create_user(
                 session,
@@ -150,6 +152,8 @@ def endorse(
                 "National Assessment and Accreditation service, and an account has been made for you."
             ),
         )
+    else:
+        notices.endorsement_received(session, endorsement, tier_title(tiers, tier), now)
     return Endorsed(endorsement, candidate, new_account, invitation)
 
 
@@ -188,7 +192,7 @@ def match_candidate(
     by_email = find_user(session, email)
     if by_registration is None and by_email is None:
         return None
-    if by_registration is None or by_registration is not by_email:
+    if by_registration is not by_email or by_registration is None:
         raise Refused(MISMATCH)
     if not by_registration.active:
         raise Refused(
@@ -231,15 +235,18 @@ def _check_may_endorse(
 def withdraw(session: Session, employer: User, endorsement: Endorsement, now: datetime) -> None:
     """Withdraw an endorsement whose test has not been started."""
     # One conditional update, so that of two withdrawals racing only one is recorded.
-    withdrawn = session.execute(
-        update(Endorsement)
-        .where(
-            Endorsement.id == endorsement.id,
-            Endorsement.withdrawn_at.is_(None),
-            ~exists().where(Sitting.endorsement_id == Endorsement.id),
-        )
-        .values(withdrawn_at=now, withdrawn_by=employer.id)
-        .execution_options(synchronize_session=False)
+    withdrawn = cast(
+        CursorResult[Any],  # an UPDATE's result has a rowcount; Session.execute's types say Result
+        session.execute(
+            update(Endorsement)
+            .where(
+                Endorsement.id == endorsement.id,
+                Endorsement.withdrawn_at.is_(None),
+                ~exists().where(Sitting.endorsement_id == Endorsement.id),
+            )
+            .values(withdrawn_at=now, withdrawn_by=employer.id)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     session.refresh(endorsement)
     if not withdrawn:

@@ -48,10 +48,12 @@ def known_tiers(session: Session) -> dict[str, Tier]:
     first_loaded = (
         select(TierVersion.tier).group_by(TierVersion.tier).order_by(func.min(TierVersion.id))
     )
-    return {
-        tier_id: sitting_services.tier_for(session, tier_id)
-        for tier_id in session.scalars(first_loaded)
-    }
+    tiers = {}
+    for tier_id in session.scalars(first_loaded):
+        tier = sitting_services.tier_for(session, tier_id)
+        if tier is not None:  # always found: the tier's id was read from one of its versions
+            tiers[tier_id] = tier
+    return tiers
 
 
 def tier_title(tiers: dict[str, Tier], tier_id: str) -> str:
@@ -91,13 +93,13 @@ def staff_rows(
         .options(lazyload(User.role_rows))
     ).all()
     latest: dict[int, tuple[Sitting, int]] = {}
-    for sitting, tier_version_id in session.execute(
+    for started, tier_version_id in session.execute(
         select(Sitting, TestForm.tier_version_id)
         .join(TestForm, TestForm.id == Sitting.form_id)
         .where(Sitting.endorsement_id.in_(ids))
         .order_by(Sitting.started_at, Sitting.id)
     ):
-        latest[sitting.endorsement_id] = (sitting, tier_version_id)
+        latest[started.endorsement_id] = (started, tier_version_id)
     results = {
         r.sitting_id: r
         for r in session.scalars(
@@ -118,14 +120,15 @@ def staff_rows(
     waits = _resit_waits(session, {version for _, version in latest.values()})
     rows = []
     for endorsement, candidate, registration in people:
-        sitting, version = latest.get(endorsement.id, (None, None))
+        latest_sitting = latest.get(endorsement.id)  # with its tier version, if one was started
+        sitting = latest_sitting[0] if latest_sitting else None
         result = results.get(sitting.id) if sitting else None
         certificate = certificates.get(result.id) if result else None
         status = staff_status(
             sitting,
             result,
             certificate,
-            waits.get(version),
+            waits.get(latest_sitting[1]) if latest_sitting else None,
             today,
             certificate_intact=certificate is None or record_intact(certificate),
         )

@@ -83,7 +83,7 @@ def certificate_status(certificate: Certificate, today: date, intact: bool = Tru
     if not intact:
         return StaffStatus("unverifiable")
     state = status_of(certificate, today)
-    if state == "revoked":
+    if certificate.revoked_at is not None:  # state "revoked"
         return StaffStatus("revoked", uk_date(certificate.revoked_at))
     if state == "expired":
         return StaffStatus("expired", certificate.expires_on)

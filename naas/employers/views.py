@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from naas import db
 from naas.auth import roles_required
@@ -147,15 +146,15 @@ def staff_member(endorsement_id: int):
 def endorse():
     tiers = staff.known_tiers(db.session)
     form = EndorseForm()
-    form.tier.choices = [SelectChoice(tier.id, tier.title) for tier in tiers.values()]
+    form.tier.choices = [(tier.id, tier.title) for tier in tiers.values()]
     if form.validate_on_submit():
         try:
             endorsed = services.endorse(
                 db.session,
                 current_user,
-                name=form.name.data,
-                email=form.email.data,
-                registration_number=form.registration_number.data,
+                name=form.name.data or "",
+                email=form.email.data or "",
+                registration_number=form.registration_number.data or "",
                 tier=form.tier.data,
                 now=utcnow(),
                 link_for=set_password_link,

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from naas.auth.services import create_user, find_user
-from naas.engine.items.base import ItemType
+from naas.engine.items.base import ItemType, OptionItem
 from naas.marking import services as marking
 from naas.models import Endorsement, ItemVersion, Organisation, Result, Script, Sitting
 from naas.sitting import services as sitting
@@ -54,9 +54,9 @@ def p_right(theta: float, item_id: str) -> float:
 def answer_for(item: ItemType, theta: float, rng: Random):
     """A simulated candidate's answer to an objective item, or None for a written one."""
     right = rng.random() < p_right(theta, item.id)
-    labels = list(getattr(item, "options", {}))
-    if not labels:
+    if not isinstance(item, OptionItem):
         return None
+    labels = list(item.options)
     order = item.key_order()
     if order is not None:  # a ranking: right keeps the key order; wrong swaps two options
         answer = list(order)
@@ -179,9 +179,9 @@ def _mark_all(
             mark = marking.take_next(session, assessor, now, control_rate=0.0)
             if mark is None:
                 continue
-            script = session.get(Script, mark.script_id)
-            item = marking.item_of(session, session.get(ItemVersion, script.item_version_id))
-            theta = ability.get(script.sitting_id, 0.0)
+            script = session.get_one(Script, mark.script_id)
+            item = marking.item_of(session, session.get_one(ItemVersion, script.item_version_id))
+            theta = ability.get(script.sitting_id, 0.0) if script.sitting_id is not None else 0.0
             share = p_right(theta, item.id)
             # a deterministic mark per script, so both assessors agree
             local = Random(f"{script.id}")

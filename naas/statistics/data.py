@@ -115,19 +115,21 @@ def load_tier(session: Session, tier: str, scope: str = "released") -> TierData:
     items = []
     for v in version_ids:
         item, scenario_id = definitions[v]
-        version = versions[v]
-        option_item = isinstance(item, OptionItem)
+        number = versions[v]
+        options, keyed = (
+            (tuple(item.options), item.keyed()) if isinstance(item, OptionItem) else ((), ())
+        )
         items.append(
             ItemInfo(
-                item_key(item.id, version),
+                item_key(item.id, number),
                 item.id,
-                version,
+                number,
                 scenario_id,
                 item.name,
                 item.area,
                 item.marks,
-                tuple(item.options) if option_item else (),
-                item.keyed() if option_item else (),
+                options,
+                keyed,
             )
         )
 

@@ -61,7 +61,7 @@ def compute(
     totals = responses.totals()
     forms = []
     form_ids, counts = np.unique(responses.sitting_form, return_counts=True)
-    for form, count in zip(form_ids, counts):
+    for form, count in zip(form_ids, counts, strict=True):
         if count >= MIN_SITTINGS:
             cuts = data.cut[responses.sitting_form == form]
             cut = float(np.nanmean(cuts)) if np.isfinite(cuts).any() else None
@@ -83,7 +83,9 @@ def compute(
             "tier": {k: v for k, v in asdict(reliability).items() if k != "forms"},
             "forms": forms,
             "band": band,
-            "item_versions": dict(zip((i.key for i in data.items), data.item_version_ids)),
+            "item_versions": dict(
+                zip((i.key for i in data.items), data.item_version_ids, strict=True)
+            ),
             "min_sittings": MIN_SITTINGS,
         }
     )

@@ -4,10 +4,10 @@ pages read the latest run and say when it was computed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from naas import db
+from naas import db, jobs
 from naas.auth.decorators import roles_required
 from naas.bank_store import loaded_tiers
 from naas.clock import now as clock_now
@@ -15,6 +15,7 @@ from naas.models import ItemVersion, ScenarioVersion
 from naas.sitting.services import tier_for
 
 from . import services
+from .data import SCOPES
 from .forms import ReviewNoteForm
 
 admin_bp = Blueprint("statistics_admin", __name__, url_prefix="/admin/statistics")
@@ -35,6 +36,21 @@ def _run_or_404(tier: str):
 def index():
     runs = [(tier, services.latest(db.session, tier)) for tier in _tiers()]
     return render_template("statistics/index.html", runs=runs)
+
+
+@admin_bp.route("/<tier>/compute", methods=["POST"])
+@roles_required("admin")
+def compute(tier: str):
+    """Compute the tier's statistics afresh, as a background job (its page shows progress)."""
+    if tier not in _tiers():
+        abort(404)
+    scope = request.form.get("scope", "released")
+    if scope not in SCOPES:
+        abort(400)
+    job = jobs.enqueue(
+        db.session, "compute_statistics", {"tier": tier, "scope": scope}, actor_id=current_user.id
+    )
+    return redirect(url_for("jobs_admin.show", job_id=job.id)), 303
 
 
 @admin_bp.route("/<tier>")
@@ -73,16 +89,16 @@ def item_page(tier: str, key: str):
     if run is None or key not in run.payload["items"]:
         abort(404)
     entry = run.payload["items"][key]
-    version = db.session.get(ItemVersion, run.payload["item_versions"][key])
+    version = db.session.get_one(ItemVersion, run.payload["item_versions"][key])
     item = _item_definition(version)
     form = ReviewNoteForm()
     if form.validate_on_submit():
         try:
             services.add_review_note(
-                db.session, run, key, form.note.data, current_user.id, clock_now()
+                db.session, run, key, form.note.data or "", current_user.id, clock_now()
             )
         except services.StatisticsRefused as exc:
-            form.note.errors.append(str(exc))
+            form.note.errors = [*form.note.errors, str(exc)]
         else:
             flash(
                 "Review note added: the item version is listed for the bank's writers.", "success"
@@ -102,7 +118,7 @@ def item_page(tier: str, key: str):
 
 def _item_definition(version: ItemVersion) -> dict:
     """The item's definition as stored with its scenario version: what the candidates saw."""
-    scenario = db.session.get(ScenarioVersion, version.scenario_version_id)
+    scenario = db.session.get_one(ScenarioVersion, version.scenario_version_id)
     stage = scenario.spec["stages"][version.stage_index]
     spec = next(i for i in stage["items"] if i["id"] == version.item_id)
     return {"spec": spec, "narrative": stage["narrative"], "scenario": scenario.title}

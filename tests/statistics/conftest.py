@@ -8,7 +8,13 @@ import pytest
 
 from naas.statistics.cohort import seed_cohort
 
-from ..sitting.conftest import START, Clock, clock, loaded, small_bank  # noqa: F401  (fixtures)
+from ..sitting import conftest as sitting_fixtures
+from ..sitting.conftest import START, Clock  # noqa: F401  (used by the tests)
+
+# The sitting tests' fixtures, bound here so that pytest offers them to these tests as well.
+clock = sitting_fixtures.clock
+loaded = sitting_fixtures.loaded
+small_bank = sitting_fixtures.small_bank
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def test_loaded_scores_add_up_to_every_results_total(session, cohort):
     data = load_tier(session, "practitioner", "released")
     totals = data.responses.totals()
     results = dict(session.execute(select(Result.sitting_id, Result.total)).all())
-    for sitting_id, total in zip(data.sitting_ids, totals):
+    for sitting_id, total in zip(data.sitting_ids, totals, strict=True):
         assert total == pytest.approx(float(results[int(sitting_id)]))
     assert data.sittings == 60 and len(data.items) == 16  # four scenarios of four items
 
@@ -74,6 +74,6 @@ def test_a_review_note_needs_words_and_a_known_item(session, cohort, make_admin)
 def test_totals_are_numpy_sums_of_the_responses(session, cohort):
     data = load_tier(session, "practitioner", "submitted")
     manual = np.zeros(data.sittings)
-    for s, score in zip(data.responses.sitting, data.responses.score):
+    for s, score in zip(data.responses.sitting, data.responses.score, strict=True):
         manual[s] += score
     assert np.allclose(manual, data.responses.totals())

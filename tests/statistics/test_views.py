@@ -99,3 +99,26 @@ def test_the_release_page_shows_how_many_decisions_lie_within_one_sem_of_the_cut
         f"{band['within']} of {band['decided']} candidates were within one standard error of measurement"
         in page
     )
+
+
+def test_an_admin_computes_a_tiers_statistics_as_a_job_and_sees_its_outcome(
+    app, session, cohort, make_admin
+):
+    client = signed_in_admin(app, make_admin)
+    token = csrf_token(client, "/admin/statistics/")
+    answer = client.post(
+        "/admin/statistics/practitioner/compute", data={"csrf_token": token, "scope": "released"}
+    )
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/admin/jobs/")
+    job_page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Finished." in job_page and "Computed statistics for practitioner" in job_page
+    assert services.latest(session, "practitioner").computed_by == make_admin.id
+    refused = client.post(
+        "/admin/statistics/practitioner/compute", data={"csrf_token": token, "scope": "all"}
+    )
+    assert refused.status_code == 400
+    assert (
+        client.post("/admin/statistics/wizard/compute", data={"csrf_token": token}).status_code
+        == 404
+    )
+    assert client.post("/admin/statistics/practitioner/compute").status_code == 400  # no token

@@ -15,17 +15,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from random import Random, SystemRandom
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import CursorResult, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from naas import audit
 from naas.bank import Scenario
 from naas.bank_store import scenario_from_version
+from naas.engine.items import ItemType
 from naas.engine.items.free_text import FreeText
 from naas.engine.psychometrics import Agreement, Deviation, agreement, deviation, kappa_by_scale
+from naas.mail import notices
 from naas.models import (
     ControlScript,
     Endorsement,
@@ -48,6 +50,8 @@ HOLD = timedelta(hours=4)  # an allocation not submitted by then goes back to th
 CONTROL_RATE = (
     0.2  # the chance that a script an assessor takes is a control, where one is left for them
 )
+DEFAULT_DRIFT_THRESHOLD = Decimal(1)  # a tier's until an admin sets its own
+CLAIM_ATTEMPTS = 25  # scripts tried in one take before giving up (each refusal is a lost race)
 MIN_SCRIPTS_FOR_FLAG = 5
 KAPPA_FLOOR = 0.6
 
@@ -64,7 +68,10 @@ def settings_for(session: Session, tier: str) -> TierSetting:
     setting = session.get(TierSetting, tier)
     if setting is None:
         setting = TierSetting(
-            tier=tier, tolerance=Decimal(1), review_window_days=14, drift_threshold=Decimal(1)
+            tier=tier,
+            tolerance=Decimal(1),
+            review_window_days=14,
+            drift_threshold=DEFAULT_DRIFT_THRESHOLD,
         )
     return setting
 
@@ -162,7 +169,7 @@ def add_control(
     """Seed a control script: a written answer with an agreed mark, marked by every assessor.
 
     Each assessor is given it as a script of their own, with its own reference, when it comes."""
-    item = item_of(session, item_version)
+    item = _item(session, item_version)
     if not isinstance(item, FreeText):
         raise MarkingRefused("Control scripts are for written-answer items only.")
     if not text.strip():
@@ -195,11 +202,21 @@ def add_control(
 
 
 # -- what a marker sees ----------------------------------------------------------------------
-def item_of(session: Session, item_version: ItemVersion) -> FreeText:
-    scenario = scenario_from_version(session.get(ScenarioVersion, item_version.scenario_version_id))
+def _item(session: Session, item_version: ItemVersion) -> ItemType:
+    scenario = scenario_from_version(
+        session.get_one(ScenarioVersion, item_version.scenario_version_id)
+    )
     return next(
         i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id
     )
+
+
+def item_of(session: Session, item_version: ItemVersion) -> FreeText:
+    """The written-answer item of a version: the only kind of item a script is made for."""
+    item = _item(session, item_version)
+    if not isinstance(item, FreeText):
+        raise MarkingRefused("Only written-answer items are marked by assessors.")
+    return item
 
 
 @dataclass(frozen=True)
@@ -214,15 +231,15 @@ class ScriptView:
 
 
 def script_view(session: Session, script: Script) -> ScriptView:
-    item_version = session.get(ItemVersion, script.item_version_id)
-    scenario = scenario_from_version(session.get(ScenarioVersion, item_version.scenario_version_id))
-    item = next(
-        i for i in scenario.stages[item_version.stage_index].items if i.id == item_version.item_id
+    item_version = session.get_one(ItemVersion, script.item_version_id)
+    scenario = scenario_from_version(
+        session.get_one(ScenarioVersion, item_version.scenario_version_id)
     )
+    item = item_of(session, item_version)
     if script.kind == "control":
-        text = session.get(ControlScript, script.control_id).text
+        text = session.get_one(ControlScript, script.control_id).text
     else:
-        text = session.get(Response, script.response_id).answer or ""
+        text = session.get_one(Response, script.response_id).answer or ""
     return ScriptView(script.reference, scenario, item_version.stage_index, item, text)
 
 
@@ -256,7 +273,7 @@ def open_marks(session: Session, assessor: User) -> list[Mark]:
 
 
 def _hold_ran_out(session: Session, mark: Mark, now: datetime) -> bool:
-    script = session.get(Script, mark.script_id)
+    script = session.get_one(Script, mark.script_id)
     return (
         script.held_by != mark.assessor_id
         or script.held_since is None
@@ -266,7 +283,7 @@ def _hold_ran_out(session: Session, mark: Mark, now: datetime) -> bool:
 
 def _lapse(session: Session, mark: Mark, now: datetime) -> None:
     """A hold that ran out: the marking lapses and the script goes back to the queue."""
-    script = session.get(Script, mark.script_id)
+    script = session.get_one(Script, mark.script_id)
     mark.status, mark.slot = "lapsed", None
     if script.held_by == mark.assessor_id:
         script.held_by, script.held_since = None, None
@@ -328,25 +345,41 @@ def take_next(
         if control is not None:
             return control
     status = {"marking": "marking", "moderation": "moderation", "review": "review"}[purpose]
-    query = (
-        select(Script.id)
-        .where(
-            Script.kind == "candidate",
-            Script.status == status,
-            _free(now),
-            _conflict_free(assessor),
-            _not_marked_by(assessor),
-        )
-        .order_by(Script.queued_at, Script.id)
-        .limit(25)
-    )
-    for script_id in session.scalars(query).all():
+    passed_over: list[int] = []
+    for _ in range(CLAIM_ATTEMPTS):
+        script_id = session.scalar(_next_script(assessor, now, status, passed_over))
+        if script_id is None:
+            break
         mark = _claim(session, script_id, assessor, now, status)
         if mark is not None:
             return mark
+        passed_over.append(script_id)
     if purpose == "marking":
         return _take_control(session, assessor, now)
     return None
+
+
+def _next_script(assessor: User, now: datetime, status: str, passed_over: list[int]):
+    """The oldest script waiting for `status` that this assessor may take, locked for the take.
+
+    On PostgreSQL, SKIP LOCKED passes over a script another assessor is taking at this very
+    moment (their transaction holds its row), so that concurrent takes neither wait for each
+    other nor all reach for the same oldest script. SQLite ignores the clause: it lets one
+    writer at a time, and the compare-and-set in `_claim` settles the rest."""
+    query = select(Script.id).where(
+        Script.kind == "candidate",
+        Script.status == status,
+        _free(now),
+        _conflict_free(assessor),
+        _not_marked_by(assessor),
+    )
+    if passed_over:
+        query = query.where(Script.id.not_in(passed_over))
+    return (
+        query.order_by(Script.queued_at, Script.id)
+        .limit(1)
+        .with_for_update(of=Script, skip_locked=True)
+    )
 
 
 def _free(now: datetime):
@@ -359,16 +392,22 @@ def _claim(
     """Hold the script if it is still free and still waiting for `status`, then fill its slot."""
     # The status is checked again here, in the compare-and-set: between the query that found the
     # script and this claim, a second mark may have sent it to moderation.
-    taken = session.execute(
-        update(Script)
-        .where(
-            Script.id == script_id, Script.kind == "candidate", Script.status == status, _free(now)
-        )
-        .values(held_by=assessor.id, held_since=now)
-    ).rowcount
-    if taken != 1:
+    claimed = cast(
+        CursorResult[Any],  # an UPDATE's result has a rowcount; Session.execute's types say Result
+        session.execute(
+            update(Script)
+            .where(
+                Script.id == script_id,
+                Script.kind == "candidate",
+                Script.status == status,
+                _free(now),
+            )
+            .values(held_by=assessor.id, held_since=now)
+        ),
+    )
+    if claimed.rowcount != 1:
         return None  # another assessor got there first, or the script has moved on
-    script = session.get(Script, script_id)
+    script = session.get_one(Script, script_id)
     session.refresh(script)
     for stale in session.scalars(
         select(Mark).where(Mark.script_id == script_id, Mark.status.in_(("allocated", "draft")))
@@ -437,7 +476,7 @@ def _take_control(session: Session, assessor: User, now: datetime) -> Mark | Non
     control = session.scalar(_controls_left(assessor).order_by(ControlScript.id).limit(1))
     if control is None:
         return None
-    item_version = session.get(ItemVersion, control.item_version_id)
+    item_version = session.get_one(ItemVersion, control.item_version_id)
     # a script of this assessor's own: a reference shared by every assessor would give a control away
     script = Script(
         reference=_reference(),
@@ -476,8 +515,10 @@ def _take_control(session: Session, assessor: User, now: datetime) -> Mark | Non
 
 # -- recording marks ------------------------------------------------------------------------------
 def check_criterion_marks(item: FreeText, raw: list[Any]) -> list[int]:
+    if len(raw) != len(item.rubric):
+        raise MarkingRefused("Give one mark for every criterion.")
     marks = []
-    for criterion, value in zip(item.rubric, raw):
+    for criterion, value in zip(item.rubric, raw, strict=True):
         try:
             mark = int(value)
         except (TypeError, ValueError):
@@ -487,8 +528,6 @@ def check_criterion_marks(item: FreeText, raw: list[Any]) -> list[int]:
                 f"'{criterion.criterion}' takes 0 to {criterion.marks} marks, not {mark}."
             )
         marks.append(mark)
-    if len(marks) != len(item.rubric):
-        raise MarkingRefused("Give a mark for every criterion.")
     return marks
 
 
@@ -508,25 +547,26 @@ def record_mark(
         raise MarkingRefused(
             "This marking has already been submitted or has been passed to someone else."
         )
-    script = session.get(Script, mark.script_id)
-    item = item_of(session, session.get(ItemVersion, script.item_version_id))
+    script = session.get_one(Script, mark.script_id)
+    item = item_of(session, session.get_one(ItemVersion, script.item_version_id))
     comment = (comment or "").strip()
-    if submit:
-        marks = check_criterion_marks(item, raw_marks)
-        if not comment:
-            raise MarkingRefused(
-                "Add a comment that explains your marks."
-                if mark.purpose != "moderation"
-                else "Give the reason for the final mark."
-            )
-    else:
-        marks = [int(v) if str(v).isdigit() else None for v in raw_marks][: len(item.rubric)]
-    mark.criterion_marks = marks
-    mark.comment = comment
     if not submit:
+        # a draft keeps what has been typed so far: a mark left blank is None
+        typed = [int(v) if str(v).isdigit() else None for v in raw_marks]
+        mark.criterion_marks = typed[: len(item.rubric)]
+        mark.comment = comment
         mark.status = "draft"
         session.flush()
         return mark
+    marks = check_criterion_marks(item, raw_marks)
+    if not comment:
+        raise MarkingRefused(
+            "Add a comment that explains your marks."
+            if mark.purpose != "moderation"
+            else "Give the reason for the final mark."
+        )
+    mark.criterion_marks = list(marks)  # a copy typed as the column is, blanks allowed
+    mark.comment = comment
     if script.kind == "candidate" and script.held_by != assessor.id:
         raise MarkingRefused(
             "Your hold on this script ran out and it was passed to another assessor."
@@ -558,13 +598,13 @@ def _advance(session: Session, script: Script, mark: Mark, now: datetime) -> Non
     if script.kind == "control":
         return
     if mark.purpose == "second":
-        first = session.scalar(
+        first = session.scalars(
             select(Mark).where(
                 Mark.script_id == script.id, Mark.purpose == "first", Mark.status == "submitted"
             )
-        )
+        ).one()  # a second marking is given out only once the first is submitted
         tolerance = Fraction(str(settings_for(session, script.tier).tolerance))
-        difference = abs(first.total - mark.total)
+        difference = abs(_total(first) - _total(mark))
         if difference > tolerance:
             script.status = "moderation"
             audit.record(
@@ -577,11 +617,18 @@ def _advance(session: Session, script: Script, mark: Mark, now: datetime) -> Non
                 data={"difference": str(difference), "tolerance": str(tolerance)},
             )
         else:
-            _finalise(session, script, (first.total + mark.total) / 2, "agreed", now)
+            _finalise(session, script, (_total(first) + _total(mark)) / 2, "agreed", now)
     elif mark.purpose == "moderation":
-        _finalise(session, script, mark.total, "moderated", now)
+        _finalise(session, script, _total(mark), "moderated", now)
     elif mark.purpose == "review":
         _complete_review(session, script, mark, now)
+
+
+def _total(mark: Mark) -> Fraction:
+    """A submitted mark's total, which submitting it set."""
+    if mark.total is None:
+        raise ValueError(f"Mark {mark.id} has no total: it has not been submitted.")
+    return mark.total
 
 
 def _finalise(
@@ -603,7 +650,14 @@ def _finalise(
         data={"final_mark": str(final), "source": source},
     )
     session.flush()
-    refresh_result(session, session.get(Sitting, script.sitting_id), now)
+    refresh_result(session, _sitting_of(session, script), now)
+
+
+def _sitting_of(session: Session, script: Script) -> Sitting:
+    """A candidate's script's sitting (a control script, which has none, is never finalised)."""
+    if script.sitting_id is None:
+        raise ValueError(f"Script {script.reference} is a control script: it has no sitting.")
+    return session.get_one(Sitting, script.sitting_id)
 
 
 def final_marks(session: Session, sitting: Sitting) -> dict[int, Fraction]:
@@ -613,14 +667,20 @@ def final_marks(session: Session, sitting: Sitting) -> dict[int, Fraction]:
         r.id: r.form_item_id
         for r in session.scalars(select(Response).where(Response.sitting_id == sitting.id))
     }
-    return {response_items[s.response_id]: s.final_mark for s in scripts if s.status == "final"}
+    # a sitting's scripts are candidates' answers (each has its response), and a final one its mark
+    return {
+        response_items[s.response_id]: s.final_mark
+        for s in scripts
+        if s.status == "final" and s.response_id is not None and s.final_mark is not None
+    }
 
 
 def refresh_result(session: Session, sitting: Sitting, now: datetime) -> Result:
     """Recompute a sitting's result from its responses, pinned items and final marks."""
     from naas.sitting import services as sitting_services
 
-    result = session.scalar(select(Result).where(Result.sitting_id == sitting.id))
+    # submitting a sitting writes its result, which later marking and reviews bring up to date
+    result = session.scalars(select(Result).where(Result.sitting_id == sitting.id)).one()
     loaded = sitting_services.load_form(session, sitting.form)
     # a released result keeps the standard it was released under unless an admin applies a newer one
     standards = sitting_services.form_standards(session, loaded, result.released_at)
@@ -658,39 +718,61 @@ def release_state(session: Session, tier: str) -> ReleaseState:
         .join(Sitting, Sitting.id == Result.sitting_id)
         .where(Sitting.tier == tier, Result.released_at.is_(None))
     )
-    sittings = session.scalar(select(func.count()).select_from(unreleased.subquery()))
-    remaining = session.scalar(
+    sittings = session.scalars(select(func.count()).select_from(unreleased.subquery())).one()
+    remaining = session.scalars(
         select(func.count())
         .select_from(Script)
         .where(Script.sitting_id.in_(unreleased), Script.status != "final")
-    )
-    moderation = session.scalar(
+    ).one()
+    moderation = session.scalars(
         select(func.count())
         .select_from(Script)
         .where(Script.sitting_id.in_(unreleased), Script.status == "moderation")
-    )
-    ready = session.scalar(
+    ).one()
+    ready = session.scalars(
         select(func.count())
         .select_from(Result)
         .join(Sitting, Sitting.id == Result.sitting_id)
         .where(Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final")
-    )
+    ).one()
     return ReleaseState(tier, sittings, remaining, moderation, ready)
 
 
 def release(session: Session, tier: str, actor_id: int | None, now: datetime) -> int:
     """Make every result of the tier visible to its candidate, once every script is final."""
+    refuse_release_while_marking(session, tier)
+    return release_some(session, tier, actor_id, now)
+
+
+def refuse_release_while_marking(session: Session, tier: str) -> ReleaseState:
     state = release_state(session, tier)
     if state.scripts_remaining:
         raise MarkingRefused(
             f"{state.scripts_remaining} script(s) of {tier} sittings are not finally marked yet "
             f"({state.in_moderation} in moderation): nothing was released."
         )
-    results = session.scalars(
+    return state
+
+
+def release_some(
+    session: Session, tier: str, actor_id: int | None, now: datetime, limit: int | None = None
+) -> int:
+    """Release up to `limit` of the tier's final, unreleased results (all of them without a
+    limit), oldest first; each with its audit record, its notice and, for a pass, its
+    certificate. Releasing what is already released is impossible, so a release carried on
+    after a crash, in steps, releases each result once (the release job, naas/jobs/kinds.py)."""
+    query = (
         select(Result)
         .join(Sitting, Sitting.id == Result.sitting_id)
         .where(Sitting.tier == tier, Result.released_at.is_(None), Result.status == "final")
-    ).all()
+        .order_by(Result.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        # two releases at once (a job and the command, say) never take the same rows
+        query = query.with_for_update(of=Result, skip_locked=True)
+    results = session.scalars(query).all()
     for result in results:
         result.released_at, result.released_by = now, actor_id
         audit.record(
@@ -706,6 +788,7 @@ def release(session: Session, tier: str, actor_id: int | None, now: datetime) ->
                 "max_marks": result.max_marks,
             },
         )
+        notices.result_released(session, result, now)
         if result.passed:
             _issue_certificate(session, result, now)
     session.flush()
@@ -742,7 +825,7 @@ def request_review(
     if script.candidate_id != candidate.id:
         raise MarkingRefused("There is no such answer.")
     result = released_result(session, script)
-    if result is None:
+    if result is None or result.released_at is None:
         raise MarkingRefused("You can ask for a review once your result is released.")
     window = settings_for(session, script.tier).review_window_days
     if now > result.released_at + timedelta(days=window):
@@ -785,8 +868,12 @@ def request_review(
 
 
 def _complete_review(session: Session, script: Script, mark: Mark, now: datetime) -> None:
-    request = session.scalar(select(ReviewRequest).where(ReviewRequest.script_id == script.id))
-    result = session.scalar(select(Result).where(Result.sitting_id == script.sitting_id))
+    # a script is reviewed only at its candidate's request, once their result is released
+    request = session.scalars(
+        select(ReviewRequest).where(ReviewRequest.script_id == script.id)
+    ).one()
+    sitting = _sitting_of(session, script)
+    result = session.scalars(select(Result).where(Result.sitting_id == sitting.id)).one()
     passed_before = result.passed
     script.status, script.final_mark, script.final_source, script.finalised_at = (
         "final",
@@ -795,7 +882,7 @@ def _complete_review(session: Session, script: Script, mark: Mark, now: datetime
         now,
     )
     session.flush()
-    refresh_result(session, session.get(Sitting, script.sitting_id), now)
+    refresh_result(session, sitting, now)
     request.status, request.completed_at, request.mark_after = "completed", now, mark.total
     request.outcome_changed = result.passed != passed_before
     audit.record(
@@ -812,6 +899,7 @@ def _complete_review(session: Session, script: Script, mark: Mark, now: datetime
             "passed_after": result.passed,
         },
     )
+    notices.review_completed(session, request.id, sitting, now)
     if request.outcome_changed:
         _outcome_changed(session, result, passed_before, now)
 
@@ -849,13 +937,13 @@ def reason_for_reviewer(session: Session, request: ReviewRequest) -> str:
     """The candidate's reason as the reviewing moderator sees it: their name (and each part
     of it), email, registration number and organisation taken out. The request form asks
     candidates not to identify themselves; this catches the obvious slips, not every one."""
-    candidate = session.get(User, request.candidate_id)
-    script = session.get(Script, request.script_id)
+    candidate = session.get_one(User, request.candidate_id)
+    script = session.get_one(Script, request.script_id)
     identifying = [candidate.email, candidate.name, *candidate.name.split()]
     if candidate.profile is not None:
         identifying.append(candidate.profile.registration_number)
     if script.organisation_id is not None:
-        identifying.append(session.get(Organisation, script.organisation_id).name)
+        identifying.append(session.get_one(Organisation, script.organisation_id).name)
     reason = request.reason
     for text in sorted({t for t in identifying if t and len(t) >= 3}, key=len, reverse=True):
         reason = re.sub(re.escape(text), REMOVED, reason, flags=re.IGNORECASE)
@@ -912,9 +1000,23 @@ def reliability(
     Admins see every figure. The assessor's own page shows control figures only as
     `control_blocks`: were it to change after each control, it would give away which script was
     a control and, from the change, its agreed mark."""
+    return reliabilities(session, [assessor], now, rules)[0]
+
+
+def reliabilities(
+    session: Session,
+    people: list[User],
+    now: datetime,
+    rules: ReliabilityRules = ReliabilityRules(),
+) -> list[Reliability]:
+    """`reliability` for several assessors at once, in four queries however many they are:
+    the admin overview reads one page of assessors this way, not each one's history in turn."""
+    if not people:
+        return []
+    ids = [person.id for person in people]
     other = aliased(Mark)
     pairs = session.execute(
-        select(Mark.total, other.total, Mark.submitted_at, ItemVersion.marks)
+        select(Mark.assessor_id, Mark.total, other.total, Mark.submitted_at, ItemVersion.marks)
         .join(
             other,
             and_(
@@ -927,35 +1029,68 @@ def reliability(
         .join(Script, Script.id == Mark.script_id)
         .join(ItemVersion, ItemVersion.id == Script.item_version_id)
         .where(
-            Mark.assessor_id == assessor.id,
+            Mark.assessor_id.in_(ids),
             Mark.purpose.in_(("first", "second")),
             Mark.status == "submitted",
         )
         .order_by(Mark.submitted_at, Mark.id)
     ).all()
-    submitted = session.scalars(
-        select(Mark.submitted_at).where(Mark.assessor_id == assessor.id, Mark.status == "submitted")
+    submitted = session.execute(
+        select(Mark.assessor_id, Mark.submitted_at).where(
+            Mark.assessor_id.in_(ids), Mark.status == "submitted"
+        )
     ).all()
     controls = session.execute(
-        select(Mark.total, ControlScript.agreed_total, Mark.submitted_at, Script.tier)
+        select(
+            Mark.assessor_id, Mark.total, ControlScript.agreed_total, Mark.submitted_at, Script.tier
+        )
         .join(Script, Script.id == Mark.script_id)
         .join(ControlScript, ControlScript.id == Script.control_id)
-        .where(
-            Mark.assessor_id == assessor.id, Mark.purpose == "control", Mark.status == "submitted"
-        )
+        .where(Mark.assessor_id.in_(ids), Mark.purpose == "control", Mark.status == "submitted")
         .order_by(Mark.submitted_at, Mark.id)
     ).all()
+    thresholds = {
+        setting.tier: float(setting.drift_threshold)
+        for setting in session.scalars(select(TierSetting))
+    }
+    by_assessor: dict[int, dict[str, list]] = defaultdict(
+        lambda: {"pairs": [], "submitted": [], "controls": []}
+    )
+    for pair in pairs:
+        by_assessor[pair[0]]["pairs"].append(tuple(pair[1:]))
+    for assessor_id, submitted_at in submitted:
+        by_assessor[assessor_id]["submitted"].append(submitted_at)
+    for control in controls:
+        by_assessor[control[0]]["controls"].append(tuple(control[1:]))
+    return [
+        _figures(person, **by_assessor[person.id], thresholds=thresholds, now=now, rules=rules)
+        for person in people
+    ]
 
-    def control_deviation(rows) -> Deviation:
-        return deviation([r[0] for r in rows], [r[1] for r in rows])
 
-    def paired(rows) -> tuple[Agreement, float | None]:
-        return (
-            agreement([r[0] for r in rows], [r[1] for r in rows]),
-            kappa_by_scale((int(r[0]), int(r[1]), r[3]) for r in rows),
-        )
+def _control_deviation(rows) -> Deviation:
+    return deviation([r[0] for r in rows], [r[1] for r in rows])
 
-    overall, kappa = paired(pairs)
+
+def _paired(rows) -> tuple[Agreement, float | None]:
+    return (
+        agreement([r[0] for r in rows], [r[1] for r in rows]),
+        kappa_by_scale((int(r[0]), int(r[1]), r[3]) for r in rows),
+    )
+
+
+def _figures(
+    assessor: User,
+    pairs: list[tuple],
+    submitted: list[datetime],
+    controls: list[tuple],
+    thresholds: dict[str, float],
+    now: datetime,
+    rules: ReliabilityRules,
+) -> Reliability:
+    """One assessor's figures from their rows: pairs (mine, theirs, submitted_at, out_of),
+    submission times, and controls (mine, agreed, submitted_at, tier), each in marking order."""
+    overall, kappa = _paired(pairs)
     months: dict[str, dict[str, list]] = defaultdict(
         lambda: {"marked": [], "pairs": [], "controls": []}
     )
@@ -966,7 +1101,9 @@ def reliability(
     for row in controls:
         months[row[2].strftime("%Y-%m")]["controls"].append(row)
     by_month = [
-        MonthFigures(month, len(v["marked"]), *paired(v["pairs"]), control_deviation(v["controls"]))
+        MonthFigures(
+            month, len(v["marked"]), *_paired(v["pairs"]), _control_deviation(v["controls"])
+        )
         for month, v in sorted(months.items())
     ]
 
@@ -974,20 +1111,21 @@ def reliability(
     for row in controls:
         by_tier[row[3]].append(row)
     recent = {
-        tier: control_deviation(rows[-rules.drift_window :])
+        tier: _control_deviation(rows[-rules.drift_window :])
         for tier, rows in sorted(by_tier.items())
     }
     reasons = []
     for tier, drift in recent.items():
-        threshold = float(settings_for(session, tier).drift_threshold)
-        if drift.mean_absolute > threshold:
-            direction = (
-                "above" if drift.bias > 0 else "below" if drift.bias < 0 else "either side of"
-            )
+        off, bias = drift.mean_absolute, drift.bias
+        if off is None or bias is None:
+            continue  # no control marked (never so here: each tier is listed for its controls)
+        threshold = thresholds.get(tier, float(DEFAULT_DRIFT_THRESHOLD))
+        if off > threshold:
+            direction = "above" if bias > 0 else "below" if bias < 0 else "either side of"
             reasons.append(
-                f"{tier} control scripts: over the last {drift.count}, marks lie {drift.mean_absolute:.2f} "
+                f"{tier} control scripts: over the last {drift.count}, marks lie {off:.2f} "
                 f"from the agreed mark on average (threshold {threshold:.2f}), {direction} it "
-                f"(bias {drift.bias:+.2f})"
+                f"(bias {bias:+.2f})"
             )
     if kappa is not None and overall.pairs >= MIN_SCRIPTS_FOR_FLAG and kappa < KAPPA_FLOOR:
         reasons.append(
@@ -997,7 +1135,7 @@ def reliability(
     settled = [row for row in controls if row[2] <= now - rules.control_delay]
     size = max(rules.control_block, 1)
     blocks = [
-        ControlBlock(start + 1, start + size, control_deviation(settled[start : start + size]))
+        ControlBlock(start + 1, start + size, _control_deviation(settled[start : start + size]))
         for start in range(0, len(settled) - size + 1, size)
     ]
     return Reliability(
@@ -1005,7 +1143,7 @@ def reliability(
         len(submitted),
         overall,
         kappa,
-        control_deviation(controls),
+        _control_deviation(controls),
         recent,
         blocks,
         by_month,
@@ -1014,17 +1152,12 @@ def reliability(
     )
 
 
-def assessors(session: Session) -> list[User]:
+def assessors_query():
+    """Everyone who marks or moderates, for the admin overview to page through."""
     from naas.models import UserRole
 
-    return list(
-        session.scalars(
-            select(User)
-            .join(UserRole)
-            .where(UserRole.role.in_(("assessor", "moderator")))
-            .distinct()
-            .order_by(User.name)
-        )
+    return select(User).where(
+        User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("assessor", "moderator"))))
     )
 
 
@@ -1048,7 +1181,7 @@ def queue_counts(session: Session, assessor: User, now: datetime) -> dict[str, i
     would give a control away whenever it showed none and a script still came."""
     counts = {}
     for status in ("marking", "moderation", "review"):
-        counts[status] = session.scalar(
+        counts[status] = session.scalars(
             select(func.count())
             .select_from(Script)
             .where(
@@ -1058,10 +1191,10 @@ def queue_counts(session: Session, assessor: User, now: datetime) -> dict[str, i
                 _conflict_free(assessor),
                 _not_marked_by(assessor),
             )
-        )
-    counts["marking"] += session.scalar(
+        ).one()
+    counts["marking"] += session.scalars(
         select(func.count()).select_from(_controls_left(assessor).subquery())
-    )
+    ).one()
     return counts
 
 
@@ -1076,4 +1209,4 @@ def scripts_of_sitting_by_item(session: Session, sitting: Sitting) -> dict[int, 
 
 
 def form_item_number(session: Session, form_item_id: int) -> int:
-    return session.get(FormItem, form_item_id).position + 1
+    return session.get_one(FormItem, form_item_id).position + 1

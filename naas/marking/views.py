@@ -8,10 +8,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
-from naas import db
+from naas import db, jobs
 from naas.auth import roles_required
 from naas.clock import now as clock_now
-from naas.models import ItemVersion, Mark, Script, Sitting, TierVersion
+from naas.models import ItemVersion, Mark, Script, Sitting, TierVersion, User
+from naas.pagination import BadPageKey, Keyset, paginate
 from naas.statistics.services import sem_band
 
 from . import services
@@ -80,7 +81,7 @@ def _own_mark(mark_id: int) -> Mark:
 @roles_required("assessor", "moderator")
 def mark(mark_id: int):
     mark = _own_mark(mark_id)
-    script = db.session.get(Script, mark.script_id)
+    script = db.session.get_one(Script, mark.script_id)
     view = services.script_view(db.session, script)
     error = None
     if request.method == "POST":
@@ -149,7 +150,7 @@ def request_review(reference: str):
         abort(404)
     if services.released_result(db.session, script) is None:
         abort(404)  # nothing about a mark is shown before results are released
-    sitting = db.session.get(Sitting, script.sitting_id)
+    sitting = db.session.get_one(Sitting, script.sitting_id)  # a candidate's script has one
     error = None
     if request.method == "POST":
         try:
@@ -181,22 +182,27 @@ def _tiers() -> list[str]:
     return sorted(set(db.session.scalars(select(TierVersion.tier))))
 
 
+ASSESSOR_ORDER = Keyset(User.name, User.id, per_page=25)
+
+
 @admin_bp.route("/")
 @roles_required("admin")
 def overview():
     states = [services.release_state(db.session, tier) for tier in _tiers()]
     settings = {tier: services.settings_for(db.session, tier) for tier in _tiers()}
     rules = _rules()
-    figures = [
-        services.reliability(db.session, user, clock_now(), rules)
-        for user in services.assessors(db.session)
-    ]
+    try:
+        page = paginate(db.session, services.assessors_query(), ASSESSOR_ORDER, request.args)
+    except BadPageKey:
+        abort(400, "That page link is not valid: go back to the first page of assessors.")
+    figures = services.reliabilities(db.session, page.rows, clock_now(), rules)
     bands = {tier: sem_band(db.session, tier) for tier in _tiers()}
     return render_template(
         "marking/admin.html",
         states=states,
         settings=settings,
         figures=figures,
+        page=page,
         rules=rules,
         bands=bands,
     )
@@ -208,12 +214,14 @@ def release(tier: str):
     if tier not in _tiers():
         abort(404)
     try:
-        count = services.release(db.session, tier, current_user.id, clock_now())
+        # said at once rather than by a failed job; the job checks again before releasing
+        services.refuse_release_while_marking(db.session, tier)
     except MarkingRefused as exc:
         flash(exc.message, "error")
         return redirect(url_for("marking_admin.overview")), 303
-    flash(f"Released {count} result(s) for {tier}. Candidates can see them now.", "success")
-    return redirect(url_for("marking_admin.overview"))
+    # In steps, as a background job: a national release takes longer than a request may.
+    job = jobs.enqueue(db.session, "release_results", {"tier": tier}, actor_id=current_user.id)
+    return redirect(url_for("jobs_admin.show", job_id=job.id)), 303
 
 
 @admin_bp.route("/<tier>/settings", methods=["POST"])

@@ -4,7 +4,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from naas.db import Base, FractionType, JSONType, UTCDateTime, utcnow
@@ -39,6 +39,8 @@ class Script(Base):
     """One written answer to be marked: a candidate's response, or a control script."""
 
     __tablename__ = "scripts"
+    # "Take next" and the queue counts filter on status and read the oldest first.
+    __table_args__ = (Index("ix_scripts_status_queued_at", "status", "queued_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # An opaque reference shown to markers instead of anything that identifies the candidate.
@@ -51,7 +53,7 @@ class Script(Base):
     control_id: Mapped[int | None] = mapped_column(ForeignKey("control_scripts.id"))
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    status: Mapped[str] = mapped_column(String(16), default="marking", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="marking")
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # who holds it now: at most one assessor at a time, taken by a compare-and-set
     held_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -77,7 +79,8 @@ class Mark(Base):
         Integer
     )  # None for controls: every assessor marks them
     status: Mapped[str] = mapped_column(String(16), default="allocated")
-    criterion_marks: Mapped[list[int] | None] = mapped_column(JSONType)
+    # a draft's criterion left blank is None; a submitted mark has every one
+    criterion_marks: Mapped[list[int | None] | None] = mapped_column(JSONType)
     total: Mapped[Fraction | None] = mapped_column(FractionType)
     comment: Mapped[str | None] = mapped_column(Text)
     allocated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

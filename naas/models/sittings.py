@@ -71,8 +71,9 @@ class Sitting(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    endorsement_id: Mapped[int] = mapped_column(ForeignKey("endorsements.id"))
-    tier: Mapped[str] = mapped_column(String(32))
+    # indexed: an employer's staff pages reach sittings through their endorsements
+    endorsement_id: Mapped[int] = mapped_column(ForeignKey("endorsements.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(32), index=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("test_forms.id"), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="in_progress", index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -109,11 +110,16 @@ class ResponseStep(Base):
     """Append-only: every change to an answer, as the server received it."""
 
     __tablename__ = "response_steps"
+    __table_args__ = (
+        # A save compares the answer with the response's newest step (max(id) for one
+        # response): with (response_id, id) that is one descent of the index whatever the
+        # planner knows, where an index on response_id alone let a database without statistics
+        # scan the primary key backwards instead (docs/queries.md).
+        Index("ix_response_steps_response_id_id", "response_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("responses.id", ondelete="CASCADE"), index=True
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"))
     answer: Mapped[Any] = mapped_column(JSONType, nullable=True)
     client_seq: Mapped[int] = mapped_column(BigInteger)
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

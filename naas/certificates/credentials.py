@@ -119,7 +119,8 @@ def decode_jwt(token: str, keys: Mapping[str, PublicKey]) -> dict[str, Any]:
             f"it is forged: it claims the algorithm {alg!r}, but NAAS credentials are "
             "signed with EdDSA"
         )
-    key = keys.get(header.get("kid"))
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise CredentialError(
             f"it is not signed with the key given: it names the key {header.get('kid')!r}, "

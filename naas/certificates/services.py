@@ -7,6 +7,7 @@ the public address come from the app's configuration.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,12 +16,23 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from naas import audit, db
 from naas.bank_store import tier_from_version
 from naas.config import ConfigError
-from naas.models import Certificate, Endorsement, Result, Sitting, TierVersion, User
+from naas.db import utcnow
+from naas.mail import notices
+from naas.models import (
+    Certificate,
+    CertificatePdf,
+    Endorsement,
+    Result,
+    Sitting,
+    TierVersion,
+    User,
+)
 
 from .accreditation import Accreditation, record_holds, sign_record
 from .numbers import NumberError, new_number, parse_number
@@ -87,14 +99,14 @@ def issue_for_result(session: Session, result: Result, now: datetime) -> Certifi
     existing = session.scalar(select(Certificate).where(Certificate.result_id == result.id))
     if existing is not None:
         return existing
-    sitting = session.get(Sitting, result.sitting_id)
-    candidate = session.get(User, sitting.candidate_id)
+    sitting = session.get_one(Sitting, result.sitting_id)
+    candidate = session.get_one(User, sitting.candidate_id)
     if candidate.profile is None:
         raise CertificateRefused(
             f"{candidate.email} has no Social Work England registration number: "
             "a certificate cannot be issued without one"
         )
-    tier = tier_from_version(session.get(TierVersion, sitting.form.tier_version_id))
+    tier = tier_from_version(session.get_one(TierVersion, sitting.form.tier_version_id))
     issued_on = uk_date(now)
     certificate = Certificate(
         number=_unused_number(session),
@@ -128,7 +140,45 @@ def issue_for_result(session: Session, result: Result, now: datetime) -> Certifi
             "kid": key.kid,
         },
     )
+    notices.certificate_issued(session, certificate, now)
+    _render_later(session, certificate)
     return certificate
+
+
+def _render_later(session: Session, certificate: Certificate) -> None:
+    """With workers, render the PDF in the background now, so that no download renders it. In
+    one process (the demo, tests) the first download renders and keeps it (stored_pdf)."""
+    if not has_app_context() or not current_app.config.get("NAAS_BROKER_URL"):
+        return
+    from naas import jobs
+
+    state = "revoked" if certificate.revoked_at is not None else "issued"
+    jobs.enqueue(
+        session,
+        "render_certificate",
+        {"certificate_id": certificate.id},
+        dedupe_key=f"render_certificate:{certificate.id}:{state}",
+    )
+
+
+def stored_pdf(session: Session, certificate: Certificate) -> bytes:
+    """The certificate's PDF: the kept one if it shows the certificate as it stands (issued, or
+    revoked), else rendered now and kept for next time."""
+    from .render import certificate_pdf
+
+    revoked = certificate.revoked_at is not None
+    kept = session.get(CertificatePdf, certificate.id)
+    if kept is not None and kept.shows_revoked == revoked:
+        return kept.pdf
+    body = certificate_pdf(accreditation_of(session, certificate))
+    if kept is None:
+        kept = CertificatePdf(certificate_id=certificate.id)
+        session.add(kept)
+    kept.pdf, kept.shows_revoked, kept.rendered_at = body, revoked, utcnow()
+    # another request may have kept the same PDF a moment ago: then theirs stands
+    with suppress(IntegrityError), session.begin_nested():
+        session.flush()
+    return body
 
 
 def _unused_number(session: Session) -> str:
@@ -223,9 +273,9 @@ def record_intact(certificate: Any) -> bool:
 
 def accreditation_of(session: Session, certificate: Certificate) -> Accreditation:
     """The plain values a PDF or a credential is made from."""
-    result = session.get(Result, certificate.result_id)
-    sitting = session.get(Sitting, result.sitting_id)
-    tier = tier_from_version(session.get(TierVersion, sitting.form.tier_version_id))
+    result = session.get_one(Result, certificate.result_id)
+    sitting = session.get_one(Sitting, result.sitting_id)
+    tier = tier_from_version(session.get_one(TierVersion, sitting.form.tier_version_id))
     config = current_app.config
     return Accreditation(
         number=certificate.number,
@@ -298,6 +348,7 @@ def revoke(
         data={"reason": reason},
     )
     session.flush()
+    _render_later(session, certificate)  # the PDF says REVOKED from now on
 
 
 def revoke_for_result(

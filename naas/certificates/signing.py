@@ -198,9 +198,7 @@ def load_public_keys(data: bytes) -> dict[str, PublicKey]:
     if text.startswith(b"{"):
         try:
             document = json.loads(text)
-            keys = [
-                _from_jwk(jwk) for jwk in (document["keys"] if "keys" in document else [document])
-            ]
+            keys = [_from_jwk(jwk) for jwk in document.get("keys", [document])]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not an Ed25519 JWK or JWK set ({exc})") from None
         if not keys:

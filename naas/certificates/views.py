@@ -24,11 +24,11 @@ from naas.auth import roles_required
 from naas.auth.decorators import public
 from naas.clock import now as clock_now
 from naas.models import Certificate
+from naas.pagination import BadPageKey, Keyset, paginate
 
 from . import services
 from .credentials import credential_jwt
 from .forms import NumberForm, RevokeForm
-from .render import certificate_pdf
 from .services import CertificateRefused, Lookup, uk_date
 from .status import status_of
 
@@ -75,10 +75,11 @@ def verify_form():
         return render_template("certificates/verify_form.html", form=form)
     if form.validate():
         with db.reading() as connection:
-            found = services.look_up(connection, form.number.data)
+            found = services.look_up(connection, form.number.data or "")
         if found.outcome in ("found", "unknown"):
             return redirect(url_for("certificates.verify", number=found.number))
-        form.number.errors.append(MALFORMED if found.outcome == "malformed" else TYPO)
+        problem = MALFORMED if found.outcome == "malformed" else TYPO
+        form.number.errors = [*form.number.errors, problem]
         return render_template("certificates/verify_form.html", form=form), STATUS_CODES[
             found.outcome
         ]
@@ -184,7 +185,7 @@ def pdf(number: str):
     certificate = _downloadable(number)
     if not services.record_intact(certificate):
         return _damaged()
-    body = certificate_pdf(services.accreditation_of(db.session, certificate))
+    body = services.stored_pdf(db.session, certificate)
     return Response(
         body,
         mimetype="application/pdf",
@@ -217,24 +218,32 @@ def credential(number: str):
 
 
 # -- revocation, for admins ---------------------------------------------------------------------
+REVOKED_ORDER = Keyset(
+    Certificate.revoked_at, Certificate.id, descending=True, per_page=20, name="revoked"
+)
+ISSUED_ORDER = Keyset(Certificate.id, Certificate.id, descending=True, name="issued")
+
+
 @admin_bp.route("/")
 @roles_required("admin")
 def index():
     form = NumberForm(request.args)
     if "number" in request.args and form.validate():
-        found = services.look_up(db.session, form.number.data)
+        found = services.look_up(db.session, form.number.data or "")
         if found.outcome == "found":
             return redirect(url_for("certificates_admin.detail", number=found.number))
-        form.number.errors.append(
-            {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
+        problem = {"malformed": MALFORMED, "typo": TYPO, "unknown": UNKNOWN}[found.outcome]
+        form.number.errors = [*form.number.errors, problem]
+    try:
+        revoked = paginate(
+            db.session,
+            select(Certificate).where(Certificate.revoked_at.is_not(None)),
+            REVOKED_ORDER,
+            request.args,
         )
-    revoked = db.session.scalars(
-        select(Certificate)
-        .where(Certificate.revoked_at.is_not(None))
-        .order_by(Certificate.revoked_at.desc())
-        .limit(20)
-    ).all()
-    issued = db.session.scalars(select(Certificate).order_by(Certificate.id.desc()).limit(20)).all()
+        issued = paginate(db.session, select(Certificate), ISSUED_ORDER, request.args)
+    except BadPageKey:
+        abort(400, "That page link is not valid: go back to the first page of certificates.")
     status = 200 if not form.errors else 422
     return render_template(
         "certificates/admin.html", form=form, revoked=revoked, issued=issued, today=today()
@@ -250,9 +259,11 @@ def detail(number: str):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            services.revoke(db.session, certificate, form.reason.data, current_user.id, clock_now())
+            services.revoke(
+                db.session, certificate, form.reason.data or "", current_user.id, clock_now()
+            )
         except CertificateRefused as exc:
-            form.reason.errors.append(exc.message)
+            form.reason.errors = [*form.reason.errors, exc.message]
         else:
             flash(
                 f"Certificate {certificate.number} is revoked. Verification shows it from now on.",

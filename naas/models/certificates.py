@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from naas.db import Base, UTCDateTime, utcnow
@@ -32,6 +32,19 @@ class Certificate(Base):
     signed_record: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CertificatePdf(Base):
+    """A certificate's PDF, rendered once by a background job after issue (and again after a
+    revocation, which the PDF shows), so a download sends stored bytes instead of rendering.
+    Kept apart from `certificates`, whose rows the public checks read."""
+
+    __tablename__ = "certificate_pdfs"
+
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), primary_key=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    shows_revoked: Mapped[bool] = mapped_column(Boolean)  # the state it was rendered in
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,14 +13,13 @@ from naas.models import Certificate, Result
 from naas.sitting import services as sitting_services
 
 from ..helpers import login, make_org, make_user
-from ..sitting.conftest import (  # noqa: F401  (fixtures shared with the sitting tests)
-    START,
-    Clock,
-    clock,
-    endorse,
-    loaded,
-    small_bank,
-)
+from ..sitting import conftest as sitting_fixtures
+from ..sitting.conftest import START, Clock, endorse  # noqa: F401  (used by the tests)
+
+# The sitting tests' fixtures, bound here so that pytest offers them to these tests as well.
+clock = sitting_fixtures.clock
+loaded = sitting_fixtures.loaded
+small_bank = sitting_fixtures.small_bank
 
 RELEASED = START + timedelta(days=10)
 

@@ -80,11 +80,16 @@ class FractionType(TypeDecorator):
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-def make_engine(url: str, *, autocommit: bool = False) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False, prepared: bool = True) -> Engine:
     """The app's engine, or with `autocommit` (PostgreSQL only) a second, small pool whose
     connections stay in autocommit: for single reads that need no transaction, so that neither
     a transaction's begin and end nor switching a connection in and out of autocommit is paid
-    on each."""
+    on each.
+
+    `prepared=False` (NAAS_DATABASE_PREPARED_STATEMENTS=0) stops psycopg preparing statements on
+    the server, which it otherwise does for a statement run five times on a connection and for
+    PreparedRead at once: behind PgBouncer in transaction mode the next transaction may run on
+    another server connection, where that statement was never prepared."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -98,6 +103,7 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
             cursor.close()
 
         return engine
+    connect_args = {} if prepared else {"prepare_threshold": None}
     if autocommit:
         engine = create_engine(
             url,
@@ -105,9 +111,10 @@ def make_engine(url: str, *, autocommit: bool = False) -> Engine:
             pool_size=4,
             max_overflow=8,
             pool_reset_on_return=None,
+            connect_args=connect_args,
         )  # no transaction to end
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_size=10, max_overflow=10, connect_args=connect_args)
 
     @event.listens_for(engine, "checkout")
     def _still_connected(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -138,13 +145,14 @@ def _hung_up(dbapi_connection: Any) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["NAAS_DATABASE_URL"])
+    url = app.config["NAAS_DATABASE_URL"]
+    prepared = app.config.get("NAAS_DATABASE_PREPARED_STATEMENTS", True)
+    engine = make_engine(url, prepared=prepared)
     app.extensions["naas.db"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["naas.engine"] = engine
-    url = app.config["NAAS_DATABASE_URL"]
     # Public certificate checks read on a pool of their own (see reading()).
     app.extensions["naas.read_engine"] = (
-        engine if url.startswith("sqlite") else make_engine(url, autocommit=True)
+        engine if url.startswith("sqlite") else make_engine(url, autocommit=True, prepared=prepared)
     )
 
     @app.after_request
@@ -196,7 +204,8 @@ class PreparedRead:
     """A select that the public checks run many times a second, for its first row.
 
     On a PostgreSQL connection (psycopg) its SQL, compiled once, goes through psycopg straight to a
-    statement prepared on the server, and each value through its column's own result
+    statement prepared on the server (a plain one where the engine prepares none: PgBouncer in
+    transaction mode, see make_engine), and each value through its column's own result
     processor (so a UTCDateTime still comes back in UTC): this skips SQLAlchemy's
     per-execution work (the compiled-cache lookup, the execution context, result metadata
     built from the cursor's description), about a tenth of a check's processor time
@@ -215,14 +224,18 @@ class PreparedRead:
         if not (isinstance(runner, Connection) and runner.dialect.driver == "psycopg"):
             return runner.execute(self.statement, params).first()  # a Row: it reads by name too
         sql, processors = self._compiled or self._compile(runner)
-        with runner.connection.driver_connection.cursor() as cursor:
-            values = cursor.execute(sql, params, prepare=True).fetchone()
+        driver = runner.connection.driver_connection
+        if driver is None:  # only once the connection is closed or invalidated
+            raise RuntimeError("PreparedRead.first needs an open connection")
+        prepare = driver.prepare_threshold is not None  # None: the engine prepares nothing
+        with driver.cursor() as cursor:
+            values = cursor.execute(sql, params, prepare=prepare).fetchone()
         if values is None:
             return None
         return self.row(
             *(
                 value if process is None else process(value)
-                for value, process in zip(values, processors)
+                for value, process in zip(values, processors, strict=True)
             )
         )
 

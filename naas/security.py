@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+import re
+from typing import Any
+
+from flask import Flask, Request, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import InternalServerError
@@ -33,7 +36,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers
-        present = {key.lower() for key in headers.keys()}
+        present = {key.lower() for key, _value in headers.items()}
         # Appended, not set: setting a header searches the list for one to replace, and
         # `present` has already said there is none.
         headers.extend(
@@ -91,6 +94,26 @@ def init_app(app: Flask) -> None:
             "again later; if it keeps happening, contact support and quote the reference below.",
         )
 
+    def _refuse_control_characters():
+        """Refuse a request whose fields carry a control character: NUL (which PostgreSQL
+        cannot store and would fail the request half-way) and the others no person types.
+        Tab and line breaks are text in a form's fields and a JSON answer; a query parameter
+        takes none. Checked before anything else reads the request, so nothing is changed."""
+        where = _control_character(request)
+        if where is None:
+            return None
+        return _error(
+            400,
+            "There is a problem with what was sent",
+            f"{where} contains a character that cannot be typed (a control character such as "
+            "NUL). Nothing was changed. Remove it (retype the text rather than pasting it) and "
+            "try again.",
+        )
+
+    # straight after the request id is given (naas/observability.py), ahead of the CSRF check
+    # and anything else that reads the form
+    app.before_request_funcs.setdefault(None, []).insert(1, _refuse_control_characters)
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         return _error(
@@ -137,3 +160,39 @@ def database_unavailable(error: BaseException | None) -> bool:
         return False
     # Public checks read with psycopg's own prepared statements (naas/db.py, reading()).
     return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+# C0 controls and DEL and the C1 controls, less tab, line feed and carriage return (text).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_OR_BREAK = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _control_character(incoming: Request) -> str | None:
+    """Where the request carries a control character ("The field 'email'"), or None."""
+    for name, value in incoming.args.items(multi=True):
+        if _CONTROL_OR_BREAK.search(name) or _CONTROL_OR_BREAK.search(value):
+            return f"The address\u2019s parameter \u201c{_shown(name)}\u201d"
+    if incoming.method in ("POST", "PUT", "PATCH"):
+        if incoming.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for name, value in incoming.form.items(multi=True):
+                if _CONTROL.search(name) or _CONTROL.search(value):
+                    return f"The field \u201c{_shown(name)}\u201d"
+        elif incoming.is_json:
+            payload = incoming.get_json(silent=True)
+            if payload is not None and _json_has_control(payload):
+                return "The answer"
+    return None
+
+
+def _json_has_control(value: Any) -> bool:
+    if isinstance(value, str):
+        return _CONTROL.search(value) is not None
+    if isinstance(value, dict):
+        return any(_json_has_control(k) or _json_has_control(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_control(v) for v in value)
+    return False
+
+
+def _shown(name: str) -> str:
+    return _CONTROL_OR_BREAK.sub("?", name)[:40]

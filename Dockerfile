@@ -6,10 +6,11 @@ FROM python:3.11-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /src
 COPY . .
-# constraints.txt pins the versions CI tested, when the repository has one.
-RUN if [ -f constraints.txt ]; then set -- --constraint constraints.txt; fi \
- && pip wheel --wheel-dir /wheels "$@" . \
- && if [ -f constraints.txt ]; then cp constraints.txt /wheels/constraints.txt; fi
+# requirements/runtime.txt pins every dependency to the version CI tested, with its hashes: the
+# wheels are checked against them as they are downloaded. The project's own wheel adds nothing.
+RUN pip wheel --wheel-dir /wheels --require-hashes -r requirements/runtime.txt \
+ && pip wheel --wheel-dir /wheels --no-deps . \
+ && cp requirements/runtime.txt /wheels/requirements.txt
 
 # -- runtime: system libraries, the installed wheel, a user without privileges -----------------
 FROM python:3.11-slim-bookworm AS runtime
@@ -34,8 +35,9 @@ RUN groupadd --system naas \
 # nothing in it.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     python -m venv /opt/naas/venv \
- && if [ -f /wheels/constraints.txt ]; then set -- --constraint /wheels/constraints.txt; fi \
- && /opt/naas/venv/bin/pip install --no-index --find-links /wheels "$@" naas \
+ && /opt/naas/venv/bin/pip install --no-index --find-links /wheels --require-hashes \
+        -r /wheels/requirements.txt \
+ && /opt/naas/venv/bin/pip install --no-index --find-links /wheels --no-deps naas \
  && mkdir -p /opt/naas/venv/var/naas.app-instance \
  && chown naas:naas /opt/naas/venv/var/naas.app-instance
 

@@ -188,7 +188,7 @@ class Load:
         span = self.warmup + self.seconds
         rng = random.Random(1)
         events = []
-        for index, person in enumerate(self.people):
+        for index in range(len(self.people)):
             t = rng.uniform(0, self.interval)
             while t < span:
                 events.append((t, "autosave", index))
@@ -422,16 +422,16 @@ def main() -> None:
             server.wait(timeout=30)
         if args.keep or args.reuse:
             print(f"Kept the database: run again with --reuse {name}", flush=True)
-            return
-        with admin.connect() as connection:
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = :n AND pid <> pg_backend_pid()"
-                ),
-                {"n": name},
-            )
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        else:
+            with admin.connect() as connection:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = :n AND pid <> pg_backend_pid()"
+                    ),
+                    {"n": name},
+                )
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ def populate(session, staff: int) -> dict:
                     "extra_time_percent": 0,
                     "share_profile_with_employer": False,
                 }
-                for i, r in zip(ids, regs)
+                for i, r in zip(ids, regs, strict=True)
             ],
         )
         session.execute(
@@ -215,7 +215,7 @@ def populate(session, staff: int) -> dict:
                     "signature": "bench",
                     "created_at": NOW,
                 }
-                for i, n in zip(sat, made)
+                for i, n in zip(sat, made, strict=True)
             ],
         )
     session.commit()

@@ -101,7 +101,7 @@ def run(sittings: int, seed: int) -> dict:
     totals = responses.totals()
     forms = [
         form_reliability(items, responses, int(f), 48.0)
-        for f, n in zip(*np.unique(responses.sitting_form, return_counts=True))
+        for f, n in zip(*np.unique(responses.sitting_form, return_counts=True), strict=True)
         if n >= 30
     ]
     order = np.argsort(responses.item, kind="stable")

@@ -15,6 +15,7 @@ from .extensions import csrf, limiter, login_manager
 
 # The feature areas, each a package with `init_app(app)`. Add a new area here.
 FEATURES = (
+    "mail",
     "sitting",
     "marking",
     "employers",
@@ -22,6 +23,8 @@ FEATURES = (
     "standards",
     "statistics",
     "equality",
+    "jobs",
+    "auditlog",
 )
 
 

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app, has_app_context
@@ -21,7 +21,7 @@ from . import db
 from .config import BUNDLED_BANK, ConfigError
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(1)
 
@@ -103,6 +103,9 @@ def _reason(exc: SQLAlchemyError) -> str:
 def _guarded(command: Callable, *args: Any, **kwargs: Any) -> Any:
     try:
         return command(*args, **kwargs)
+    except ConfigError as exc:  # e.g. no NAAS_SIGNING_KEY where an audit record is written
+        db.session.rollback()
+        fail(str(exc))
     except (OperationalError, ProgrammingError) as exc:
         db.session.rollback()
         reason = _reason(exc)
@@ -468,7 +471,13 @@ def serve(bind: str, workers: int) -> None:
     click.echo(
         f"Serving NAAS ({config['NAAS_ENV']}) on {bind} with {workers} worker(s); database "
         f"{_database_name(config['NAAS_DATABASE_URL'])}; rate limits in {limits}; "
-        f"question bank {config['NAAS_BANK_PATH']}",
+        f"question bank {config['NAAS_BANK_PATH']}; background jobs "
+        + (
+            f"through RabbitMQ at {_database_name(config['NAAS_BROKER_URL'])} "
+            f"(queue {config['NAAS_JOBS_QUEUE']})"
+            if config.get("NAAS_BROKER_URL")
+            else "in the web workers (no NAAS_BROKER_URL)"
+        ),
         err=True,
     )
     # Each worker writes its metrics here and /metrics adds them up (naas/observability.py).
@@ -517,6 +526,9 @@ FEATURE_COMMANDS = (
     "naas.certificates.commands",
     "naas.statistics.commands",
     "naas.equality.commands",
+    "naas.jobs.commands",
+    "naas.mail.commands",
+    "naas.auditlog.commands",
 )
 
 
@@ -541,4 +553,8 @@ def register_commands(app: Flask) -> None:
 
 
 if __name__ == "__main__":
-    run()
+    # `python -m naas.cli`: run the imported module's `run`, not this copy's, so that the
+    # commands feature areas add to `naas.cli` are there
+    from naas.cli import run as _run
+
+    _run()

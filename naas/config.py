@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -42,6 +43,11 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "NAAS_DATABASE_URL": environ.get(
             "NAAS_DATABASE_URL", f"sqlite:///{Path(instance_path) / 'naas.sqlite3'}"
         ),
+        # 0 behind PgBouncer in transaction mode (docs/deployment.md): a statement prepared on
+        # one server connection is unknown on the next, so psycopg must prepare none.
+        "NAAS_DATABASE_PREPARED_STATEMENTS": _on_off(
+            environ, "NAAS_DATABASE_PREPARED_STATEMENTS", True
+        ),
         "NAAS_BANK_PATH": environ.get("NAAS_BANK_PATH", str(BUNDLED_BANK)),
         "NAAS_REDIS_URL": _redis_url(environ),
         # How many worker processes will serve (`naas serve --workers` sets it for its workers).
@@ -72,6 +78,18 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
             "NAAS_LOG_FORMAT", "json" if env == "production" else "text"
         ).strip(),
         "NAAS_METRICS_TOKEN": environ.get("NAAS_METRICS_TOKEN", "").strip() or None,
+        # Background jobs (docs/jobs.md): the task queue's broker (RabbitMQ, amqp://...); unset,
+        # jobs run in the process that writes them, as the demo does. The queue's name, how
+        # long a worker holds a running job before another may take it up, and how many results
+        # a release commits at a time.
+        "NAAS_BROKER_URL": _broker_url(environ),
+        "NAAS_JOBS_QUEUE": environ.get("NAAS_JOBS_QUEUE", "naas").strip() or "naas",
+        "NAAS_JOB_LEASE_SECONDS": _in_range(environ, "NAAS_JOB_LEASE_SECONDS", 120, 5, 3600),
+        "NAAS_RELEASE_CHUNK": _in_range(environ, "NAAS_RELEASE_CHUNK", 200, 1, 10000),
+        # The audit chain's signed checkpoints are also appended here, outside the database's
+        # reach (docs/audit.md): a volume the database's administrators cannot write.
+        "NAAS_AUDIT_CHECKPOINT_FILE": environ.get("NAAS_AUDIT_CHECKPOINT_FILE", "").strip()
+        or str(Path(instance_path) / "audit-checkpoints.jsonl"),
         # Cookies: never readable by scripts, not sent on cross-site posts, https-only where served so.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -85,6 +103,7 @@ def from_environment(environ: Mapping[str, str], instance_path: str) -> dict[str
         "WTF_CSRF_SSL_STRICT": https,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         **_marking_settings(environ),
+        **_email_settings(environ),
     }
 
 
@@ -117,8 +136,73 @@ def _marking_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return settings
 
 
+def _email_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """How email leaves the service (docs/email.md): `outbox` (the default) sends none, for the
+    demo and development; `smtp` and `notify` send through a mail server or GOV.UK Notify."""
+    backend = environ.get("NAAS_EMAIL_BACKEND", "outbox").strip() or "outbox"
+    if backend not in ("outbox", "smtp", "notify"):
+        raise ConfigError(f"NAAS_EMAIL_BACKEND is {backend!r}; it must be outbox, smtp or notify")
+    port = environ.get("NAAS_SMTP_PORT", "25").strip() or "25"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"NAAS_SMTP_PORT is {port!r}; it must be a port number, e.g. 587")
+    starttls = environ.get("NAAS_SMTP_STARTTLS", "0").strip() or "0"
+    if starttls not in ("0", "1"):
+        raise ConfigError(f"NAAS_SMTP_STARTTLS is {starttls!r}; it must be 1 (on) or 0 (off)")
+    settings: dict[str, Any] = {
+        "NAAS_EMAIL_BACKEND": backend,
+        "NAAS_EMAIL_FROM": environ.get("NAAS_EMAIL_FROM", "").strip() or None,
+        "NAAS_SMTP_HOST": environ.get("NAAS_SMTP_HOST", "").strip() or None,
+        "NAAS_SMTP_PORT": int(port),
+        "NAAS_SMTP_STARTTLS": starttls == "1",
+        "NAAS_SMTP_USERNAME": environ.get("NAAS_SMTP_USERNAME", "").strip() or None,
+        "NAAS_SMTP_PASSWORD": environ.get("NAAS_SMTP_PASSWORD") or None,
+        "NAAS_NOTIFY_API_KEY": environ.get("NAAS_NOTIFY_API_KEY", "").strip() or None,
+        "NAAS_NOTIFY_TEMPLATE_ID": environ.get("NAAS_NOTIFY_TEMPLATE_ID", "").strip() or None,
+        "NAAS_NOTIFY_BASE_URL": environ.get(
+            "NAAS_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+        ).strip(),
+    }
+    if backend == "smtp" and not settings["NAAS_SMTP_HOST"]:
+        raise ConfigError("NAAS_EMAIL_BACKEND is smtp but NAAS_SMTP_HOST is not set")
+    if backend == "smtp" and not settings["NAAS_EMAIL_FROM"]:
+        raise ConfigError(
+            "NAAS_EMAIL_BACKEND is smtp but NAAS_EMAIL_FROM (the sender's address) is not set"
+        )
+    if backend == "notify" and (
+        not settings["NAAS_NOTIFY_API_KEY"] or len(settings["NAAS_NOTIFY_API_KEY"]) < 74
+    ):
+        raise ConfigError(
+            "NAAS_EMAIL_BACKEND is notify but NAAS_NOTIFY_API_KEY is not set to a Notify API key "
+            "(its name, service id and secret key, as Notify shows it)"
+        )
+    if backend == "notify" and not settings["NAAS_NOTIFY_TEMPLATE_ID"]:
+        raise ConfigError(
+            "NAAS_EMAIL_BACKEND is notify but NAAS_NOTIFY_TEMPLATE_ID is not set (the id of the "
+            "Notify template whose subject is ((subject)) and body ((body)))"
+        )
+    return settings
+
+
 def _list(environ: Mapping[str, str], name: str) -> list[str]:
     return [part.strip() for part in environ.get(name, "").split(",") if part.strip()]
+
+
+def _on_off(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} is {raw!r}; it must be 1 (on) or 0 (off)")
+    return raw == "1"
+
+
+def _broker_url(environ: Mapping[str, str]) -> str | None:
+    url = environ.get("NAAS_BROKER_URL", "").strip() or None
+    if url and urlsplit(url).scheme not in ("amqp", "amqps", "pyamqp", "redis", "rediss"):
+        raise ConfigError(
+            f"NAAS_BROKER_URL must be an amqp:// (RabbitMQ) or redis:// address, not {url!r}"
+        )
+    return url
 
 
 def _redis_url(environ: Mapping[str, str]) -> str | None:
@@ -133,6 +217,15 @@ def _redis_url(environ: Mapping[str, str]) -> str | None:
                 f"NAAS_REDIS_URL is not a Redis URL such as redis://127.0.0.1:6379/0 ({exc})"
             ) from None
     return url
+
+
+def _in_range(environ: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not least <= int(raw) <= most:
+        raise ConfigError(f"{name} is {raw!r}; it must be a whole number from {least} to {most}")
+    return int(raw)
 
 
 def _worker_count(environ: Mapping[str, str]) -> int | None:

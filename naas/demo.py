@@ -74,12 +74,13 @@ def set_up_demo() -> list[tuple[str, str, str]]:
     session = db.session
     now = db.utcnow()
     result = check_bank(current_app.config["NAAS_BANK_PATH"])
-    if not result.ok:
+    bank = result.bank
+    if bank is None or not result.ok:
         raise DemoError(
             f"the question bank {current_app.config['NAAS_BANK_PATH']} does not pass "
             f"`naas bank check` ({len(result.problems)} problem(s)): fix it first"
         )
-    store_bank(session, result.bank, source="bundled bank (demo)", actor_id=None, now=now)
+    store_bank(session, bank, source="bundled bank (demo)", actor_id=None, now=now)
     password = _demo_password(Path(current_app.instance_path))
     org = session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
     if org is None:
@@ -87,6 +88,7 @@ def set_up_demo() -> list[tuple[str, str, str]]:
         session.add(org)
         session.flush()
     logins = []
+    users = {}
     for number, (role, email, name, extra) in enumerate(DEMO_ACCOUNTS):
         user = find_user(session, email)
         if user is None:
@@ -101,9 +103,10 @@ def set_up_demo() -> list[tuple[str, str, str]]:
             )
         else:
             user.password_hash = hash_password(password)
+        users[email] = user
         logins.append((role, email, password))
-    candidate = find_user(session, DEMO_ACCOUNTS[0][1])
-    employer = find_user(session, DEMO_ACCOUNTS[1][1])
+    candidate = users[DEMO_ACCOUNTS[0][1]]
+    employer = users[DEMO_ACCOUNTS[1][1]]
     if session.scalar(select(Endorsement).where(Endorsement.candidate_id == candidate.id)) is None:
         session.add(
             Endorsement(
@@ -132,8 +135,14 @@ def seed_demo_cohort(candidates: int, progress=lambda message: None) -> list[str
     from naas.statistics import services as statistics
     from naas.statistics.cohort import cohort_emails, seed_cohort
 
+    bank = check_bank(current_app.config["NAAS_BANK_PATH"]).bank
+    if bank is None:
+        raise DemoError(
+            f"the question bank {current_app.config['NAAS_BANK_PATH']} cannot be read: "
+            "run `naas bank check` on it"
+        )
     lines = []
-    for tier in sorted(check_bank(current_app.config["NAAS_BANK_PATH"]).bank.tiers):
+    for tier in sorted(bank.tiers):
         report = seed_cohort(db.session, tier, candidates, db.utcnow(), progress=progress)
         run = statistics.compute(db.session, tier, "released", actor_id=None, now=db.utcnow())
         db.session.commit()

@@ -48,17 +48,20 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 REQUEST_LOG = logging.getLogger("naas.request")
 
 bp = Blueprint("observability", __name__)
+# Feature areas add functions here that set gauges from the database just before a scrape.
+METRICS_REFRESH = "naas.metrics_refresh"
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app)
     app.register_blueprint(bp)
 
-    @app.before_request
     def _start() -> None:
         g.request_started = time.perf_counter()
         given = request.headers.get("X-Request-ID", "")
         g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+    # first of everything before a request: every later check's refusal carries the id
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
 
     @app.after_request
     def _finish(response: Response) -> Response:
@@ -167,10 +170,10 @@ LOG_FORMATS = {"json": JsonFormatter, "text": TextFormatter}
 
 
 def configure_logging(app: Flask) -> None:
-    """Once per process: the `naas` loggers (the app's own, requests, features) write to standard
-    error in NAAS_LOG_FORMAT. Tests keep Python's default, so pytest captures the records."""
-    if app.testing:
-        return
+    """Once per process, by the process's entry point (naas/wsgi.py for gunicorn's workers, the
+    job worker, the scheduler): the `naas` loggers (the app's own, requests, features) write to
+    standard error in NAAS_LOG_FORMAT. An app built elsewhere (tests, other commands) leaves
+    logging as Python has it, so pytest captures the records."""
     logger = logging.getLogger("naas")
     if getattr(logger, "_naas_configured", False):
         return
@@ -206,10 +209,12 @@ def metrics() -> Response:
             abort(404)  # no hint that something is here
     elif not _loopback(request.remote_addr) or "X-Forwarded-For" in request.headers:
         abort(404)  # a request through the proxy comes from loopback too, but says so
+    for refresh in current_app.extensions.get(METRICS_REFRESH, ()):
+        refresh()  # figures read at scrape time, e.g. jobs waiting (naas/jobs)
     registry = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(registry)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 

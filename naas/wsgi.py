@@ -10,6 +10,7 @@ as long as the rest (docs/performance.md).
 import gc
 
 from naas.cli import build_app
+from naas.observability import configure_logging
 
 BOOT_ERROR = 3  # gunicorn's "worker failed to boot": the master stops instead of restarting workers
 
@@ -17,5 +18,6 @@ try:
     app = build_app()  # on a bad setting: prints one "Error: ..." line and exits
 except SystemExit:
     raise SystemExit(BOOT_ERROR) from None
+configure_logging(app)  # one line per request, as NAAS_LOG_FORMAT says
 gc.collect()  # what start-up left as garbage goes now, not frozen for good
 gc.freeze()

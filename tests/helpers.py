@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
 
 from naas.auth.services import create_user
 from naas.models import Organisation
@@ -62,3 +66,27 @@ def login(client, email: str, password: str = PASSWORD):
     return client.post(
         "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
     )
+
+
+class StatementLog(list):
+    """The SQL statements run while counting, in order; `len()` is the count."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"{n}: {sql}" for n, sql in enumerate(self, 1))
+
+
+@contextmanager
+def count_statements(app) -> Iterator[StatementLog]:
+    """Record every statement the app's engine runs inside the block (requests included), so
+    that a test can show that a page's statement count does not grow with its list."""
+    engine = app.extensions["naas.engine"]
+    log = StatementLog()
+
+    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
+        log.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)

@@ -14,8 +14,9 @@ from naas.auth.services import create_user
 from naas.certificates.services import issue_for_result
 from naas.employers.invitations import issue_link
 from naas.equality.services import compute as compute_fairness
+from naas.jobs import enqueue
 from naas.marking import services as marking
-from naas.models import Endorsement, Result, Script
+from naas.models import Endorsement, OutboxMessage, Result, Script
 from naas.standards import services as standards
 from naas.statistics.services import compute as compute_statistics
 
@@ -74,6 +75,7 @@ TABLE: dict[str, frozenset[str]] = {
     "certificates.verify": EVERYONE,
     "certificates.api": EVERYONE,
     "certificates.jwks": EVERYONE,
+    "auditlog.checkpoints": EVERYONE,
     "certificates.public_key_pem": EVERYONE,
     "certificates.pdf": frozenset({"candidate", "employer", "admin"}),
     "certificates.credential": frozenset({"candidate", "employer", "admin"}),
@@ -95,9 +97,11 @@ TABLE: dict[str, frozenset[str]] = {
     "employers_admin.organisation": frozenset({"admin"}),
     "employers_admin.add_employer": frozenset({"admin"}),
     "employers_admin.outbox": frozenset({"admin"}),
+    "employers_admin.resend_message": frozenset({"admin"}),
     # item statistics: admins only
     "statistics_admin.index": frozenset({"admin"}),
     "statistics_admin.tier_page": frozenset({"admin"}),
+    "statistics_admin.compute": frozenset({"admin"}),
     "statistics_admin.tier_csv": frozenset({"admin"}),
     "statistics_admin.item_page": frozenset({"admin"}),
     # standard setting: judges (standard setters and assessors) see their own exercises; an
@@ -121,6 +125,14 @@ TABLE: dict[str, frozenset[str]] = {
     "fairness_admin.index": frozenset({"admin"}),
     "fairness_admin.report": frozenset({"admin"}),
     "fairness_admin.item": frozenset({"admin"}),
+    # background jobs: admins only
+    "jobs_admin.index": frozenset({"admin"}),
+    "jobs_admin.show": frozenset({"admin"}),
+    "jobs_admin.cancel": frozenset({"admin"}),
+    "jobs_admin.retry": frozenset({"admin"}),
+    # metrics: the monitoring system on this machine (these requests come from 127.0.0.1);
+    # from elsewhere, or through a proxy, only with the token (tests/test_observability.py)
+    "observability.metrics": EVERYONE,
 }
 
 
@@ -192,6 +204,12 @@ def world(app, session, loaded):  # noqa: F811
             standards.add_judge(
                 session, exercise, judge.email, people["admin"], START + timedelta(hours=1)
             )
+        job = enqueue(
+            session,
+            "compute_statistics",
+            {"tier": "practitioner"},
+            run_after=START + timedelta(days=365),  # stays waiting, so it can be cancelled
+        )
         session.commit()
     args = {
         "sitting_id": sitting.id,
@@ -207,6 +225,8 @@ def world(app, session, loaded):  # noqa: F811
         "key": next(iter(statistics.payload["items"])),
         "exercise_id": exercise.id,
         "user_id": second_judge.id,
+        "job_id": job.id,
+        "message_id": session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id)),
     }
     return people, args
 

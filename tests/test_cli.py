@@ -9,9 +9,12 @@ import sys
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from naas.certificates.signing import new_key_text
 from naas.models import AuditEvent, Organisation, TierVersion, User
 
 from .bank.builders import scenario, write_bank
+
+SIGNING_KEY = new_key_text()  # the commands' key in these tests
 
 
 @pytest.fixture
@@ -21,6 +24,8 @@ def naas(app_config, tmp_path):
         **os.environ,
         "NAAS_ENV": "production",
         "NAAS_SECRET_KEY": "test-secret-0123456789abcdefghijklmnop",
+        # production needs it for every process: audit records are MACed with a key from it
+        "NAAS_SIGNING_KEY": SIGNING_KEY,
         "NAAS_DATABASE_URL": app_config["NAAS_DATABASE_URL"],
         "NAAS_NEW_PASSWORD": "a long enough password",
     }
@@ -44,6 +49,13 @@ def count(url, model):
         n = connection.execute(select(func.count()).select_from(model)).scalar()
     engine.dispose()
     return n
+
+
+def test_a_command_that_writes_an_audit_record_needs_the_signing_key(naas, app_config):
+    result = naas("org", "create", "Eastham Council", NAAS_SIGNING_KEY="")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: NAAS_SIGNING_KEY is not set, so no audit record")
+    assert count(app_config["NAAS_DATABASE_URL"], Organisation) == 0
 
 
 def test_org_and_user_create(naas, app_config):

@@ -24,7 +24,8 @@ def test_livez_answers_whatever_the_dependencies_say(tmp_path):
     assert app.test_client().get("/livez").get_json() == {"status": "ok"}
 
 
-def test_ready_when_the_database_schema_bank_and_templates_answer(client, loaded):
+@pytest.mark.usefixtures("loaded")
+def test_ready_when_the_database_schema_bank_and_templates_answer(client):
     for path in ("/readyz", "/healthz"):
         response = client.get(path)
         assert response.status_code == 200
@@ -79,20 +80,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_not_ready_when_the_configured_redis_does_not_answer(app, client, loaded):
+@pytest.mark.usefixtures("loaded")
+def test_not_ready_when_the_configured_redis_does_not_answer(app, client):
     app.config["NAAS_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
     body = client.get("/readyz").get_json()
     assert body["failing"] == ["redis"] and body["checks"]["redis"].startswith("ConnectionError")
 
 
 @pytest.mark.redis
-def test_ready_with_a_redis_that_answers(app, client, loaded):
+@pytest.mark.usefixtures("loaded")
+def test_ready_with_a_redis_that_answers(app, client):
     app.config["NAAS_REDIS_URL"] = "redis://127.0.0.1:6379/0"
     body = client.get("/readyz").get_json()
     assert body["status"] == "ok" and body["checks"]["redis"] == "ok"
 
 
-def test_not_ready_when_the_templates_cannot_be_found(app, client, loaded):
+@pytest.mark.usefixtures("loaded")
+def test_not_ready_when_the_templates_cannot_be_found(app, client):
     app.jinja_env.loader = DictLoader({})  # as a wheel without its templates would be
     body = client.get("/readyz").get_json()
     assert body["failing"] == ["templates"] and "base.html" in body["checks"]["templates"]

@@ -153,9 +153,7 @@ def test_metrics_are_not_for_the_public(app, client):
     assert remote.status_code == 200 and b"naas_http_requests_total" in remote.data
 
 
-def test_an_unexpected_error_gets_the_services_own_page_with_the_reference(
-    failing_routes, client
-):
+def test_an_unexpected_error_gets_the_services_own_page_with_the_reference(failing_routes, client):
     errors = _sample(client, "naas_server_errors_total")
     response = client.get("/test-failures/bug", headers={"X-Request-ID": "ref-500-check"})
     page = response.get_data(as_text=True)
@@ -187,3 +185,22 @@ def test_a_database_that_does_not_answer_gives_a_503_page_that_says_answers_are_
 def test_other_error_pages_keep_their_status_without_a_reference(failing_routes, client):
     response = client.get("/test-failures/teapot")
     assert response.status_code == 404 and "Reference" not in response.get_data(as_text=True)
+
+
+def test_metrics_show_jobs_waiting_by_state(app, client, session):
+    from datetime import timedelta
+
+    from naas.db import utcnow
+    from naas.jobs import enqueue
+
+    with app.app_context():
+        for _ in range(2):
+            enqueue(
+                session,
+                "compute_statistics",
+                {"tier": "practitioner"},
+                run_after=utcnow() + timedelta(days=1),
+            )
+        session.commit()
+    assert _sample(client, "naas_jobs_queue_depth", state="pending") == 2
+    assert _sample(client, "naas_jobs_queue_depth", state="running") == 0

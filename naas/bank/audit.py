@@ -43,6 +43,12 @@ MIN_ITEMS_FOR_SPREAD = 20
 
 Preference = Callable[[OptionText], float]
 
+
+def _near_position(n: int) -> Preference:
+    """Prefers the option at position n (1-based); a ranking reads bank order from there."""
+    return lambda t: -abs(t.position - (n - 1))
+
+
 # Each rule prefers options by one surface feature (higher preferred). Ranking items are
 # ordered by the same preference, so "longest" also means "rank the longest first".
 STRATEGIES: tuple[tuple[str, Preference], ...] = (
@@ -54,13 +60,7 @@ STRATEGIES: tuple[tuple[str, Preference], ...] = (
     ("fewest absolute words", lambda t: -t.absolutes),
     ("gives a reason", lambda t: float(t.justifies)),
     ("most words of the stem", lambda t: t.stem_overlap),
-    *(
-        (
-            f"position {n} (rankings: bank order from {n})",
-            (lambda n: lambda t: -abs(t.position - (n - 1)))(n),
-        )
-        for n in (1, 2, 3, 4)
-    ),
+    *((f"position {n} (rankings: bank order from {n})", _near_position(n)) for n in (1, 2, 3, 4)),
     ("last position (rankings: reverse bank order)", lambda t: t.position),
 )
 
@@ -199,7 +199,7 @@ def fit_logit(
     for _ in range(steps):
         gradient = -l2 * weights
         hessian = -l2 * np.eye(len(weights))
-        for x, y in zip(matrices, targets):
+        for x, y in zip(matrices, targets, strict=True):
             scores = x @ weights
             p = np.exp(scores - scores.max())
             p /= p.sum()
@@ -239,15 +239,17 @@ def leak_test(items: Sequence[AuditedItem]) -> ModelResult:
         for k, i in enumerate(items):
             if i.scenario != held_out:
                 continue
-            keyed = set(i.item.keyed())
+            keys = set(i.item.keyed())
             scores = matrices[k] @ weights
             order = sorted(range(len(i.texts)), key=lambda j: (-scores[j], j))
-            picked = {i.texts[j].label for j in order[: len(keyed)]}
-            hits += len(picked & keyed) / len(keyed)
-            chance += len(keyed) / len(i.texts)
+            picked = {i.texts[j].label for j in order[: len(keys)]}
+            hits += len(picked & keys) / len(keys)
+            chance += len(keys) / len(i.texts)
     weights = fit_logit(matrices, targets)
     names = [name for name, _ in FEATURES] + ["length rank", "is longest", "is shortest"]
-    leading = tuple(sorted(zip(names, map(float, weights)), key=lambda nw: -abs(nw[1]))[:4])
+    leading = tuple(
+        sorted(zip(names, map(float, weights), strict=True), key=lambda nw: -abs(nw[1]))[:4]
+    )
     return ModelResult(
         len(scenarios),
         len(items),

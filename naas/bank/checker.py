@@ -470,7 +470,8 @@ class _Checker:
         if not isinstance(spec, Mapping):
             self.add(doc, where, "an item must be a mapping of field: value")
             return
-        item_type = REGISTRY.get(spec.get("type")) if isinstance(spec.get("type"), str) else None
+        type_name = spec.get("type")
+        item_type = REGISTRY.get(type_name) if isinstance(type_name, str) else None
         if "type" in spec and item_type is None:
             hint = difflib.get_close_matches(str(spec["type"]), list(REGISTRY), n=1)
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""

@@ -218,7 +218,7 @@ def spearman(xs: list[float], ys: list[float]) -> float | None:
 
     rx, ry = ranks(xs), ranks(ys)
     mx, my = _mean(rx), _mean(ry)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
     sxx = sum((a - mx) ** 2 for a in rx)
     syy = sum((b - my) ** 2 for b in ry)
     if sxx == 0 or syy == 0:

@@ -101,7 +101,7 @@ def parse_text(text: str, display_name: str) -> tuple[Document | None, list[Prob
 
 def _refuse_unsafe_events(text: str) -> None:
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(line, "YAML aliases (*name) are not allowed; write the value out")
         anchor = getattr(event, "anchor", None)

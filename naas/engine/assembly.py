@@ -11,11 +11,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from random import Random
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 
+# Read-only members, so that the bank's frozen dataclasses fit.
 class ScenarioLike(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...
 
     @property
     def marks(self) -> int: ...
@@ -24,10 +26,18 @@ class ScenarioLike(Protocol):
     def area_counts(self) -> Counter[str]: ...
 
 
+S = TypeVar("S", bound=ScenarioLike)
+
+
 class BlueprintLike(Protocol):
-    scenarios: int
-    min_items_per_area: int
-    total_marks: int | None
+    @property
+    def scenarios(self) -> int: ...
+
+    @property
+    def min_items_per_area(self) -> int: ...
+
+    @property
+    def total_marks(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -90,11 +100,11 @@ def _reachable(pool: Sequence[ScenarioLike], k: int, total: int) -> list[list[in
 
 
 def _search(
-    pool: Sequence[ScenarioLike],
+    pool: Sequence[S],
     rules: Rules,
     budget: _Budget,
     seen_at_most: tuple[frozenset[str], int] | None = None,
-) -> Iterator[tuple[ScenarioLike, ...]]:
+) -> Iterator[tuple[S, ...]]:
     """Every fitting choice, in the order of `pool` (so a shuffled pool gives a seeded draw),
     optionally with at most `n` scenarios from a set of seen ones. Raises _GaveUp."""
     k, total = rules.blueprint.scenarios, rules.blueprint.total_marks
@@ -110,8 +120,8 @@ def _search(
     seen, seen_limit = seen_at_most if seen_at_most else (frozenset(), k)
 
     def extend(
-        start: int, chosen: list[ScenarioLike], marks: int, counts: Counter[str], seen_count: int
-    ):
+        start: int, chosen: list[S], marks: int, counts: Counter[str], seen_count: int
+    ) -> Iterator[tuple[S, ...]]:
         budget.step()
         slots = k - len(chosen)
         if slots == 0:
@@ -121,13 +131,13 @@ def _search(
             return
         short = [max(0, need - counts[a]) for a in rules.areas]
         if (
-            any(s > best[a][slots] for s, a in zip(short, rules.areas))
+            any(s > best[a][slots] for s, a in zip(short, rules.areas, strict=True))
             or sum(short) > useful[slots]
         ):
             return
         for index in range(start, n - slots + 1):
             scenario = pool[index]
-            if reach is not None:
+            if reach is not None and total is not None:
                 left = total - marks - scenario.marks
                 if left < 0 or not (reach[index + 1][slots - 1] >> left) & 1:
                     continue
@@ -190,10 +200,10 @@ def can_fill(
 
 
 def _first(
-    pool: Sequence[ScenarioLike],
+    pool: Sequence[S],
     rules: Rules,
     seen_at_most: tuple[frozenset[str], int] | None = None,
-) -> tuple[ScenarioLike, ...] | None:
+) -> tuple[S, ...] | None:
     try:
         return next(_search(pool, rules, _Budget(MAX_STEPS, 0), seen_at_most), None)
     except _GaveUp:
@@ -201,11 +211,11 @@ def _first(
 
 
 def draw(
-    scenarios: Iterable[ScenarioLike],
+    scenarios: Iterable[S],
     rules: Rules,
     rng: Random,
     avoid: frozenset[str] = frozenset(),
-) -> tuple[ScenarioLike, ...] | None:
+) -> tuple[S, ...] | None:
     """A fitting form chosen by `rng`, preferring scenarios not in `avoid` (already seen).
 
     Scenarios are tried in a shuffled order, so the same seed always gives the same form.

@@ -164,7 +164,7 @@ def _one_item(
             picked = (chosen >> bit) & 1
             by_group = np.bincount(group[sittings], weights=picked, minlength=3) / takers
             options.append(OptionChoice(label, label in info.keyed, *map(float, by_group)))
-    mark_counts = ()
+    mark_counts: tuple[int, ...] = ()
     if not info.options:
         mark_counts = tuple(
             int(c) for c in np.bincount(np.rint(score).astype(np.int64), minlength=info.marks + 1)
@@ -210,7 +210,7 @@ def set_statistics(items: Sequence[ItemInfo], responses: Responses) -> list[SetS
     result = []
     for scenario in scenarios:
         members = np.flatnonzero(scenario_of == scenario)
-        marks = sum(items[i].marks for i in members)
+        marks = sum(items[int(i)].marks for i in members)
         mask = np.isin(responses.item, members)
         set_score = np.bincount(
             responses.sitting[mask], weights=responses.score[mask], minlength=len(totals)
@@ -249,9 +249,9 @@ def stratified_alpha(parts: np.ndarray, strata: Sequence[int]) -> float | None:
     if parts.shape[0] < 2 or total_var == 0:
         return None
     error = 0.0
-    strata = np.asarray(strata)
-    for stratum in np.unique(strata):
-        block = parts[:, strata == stratum]
+    stratum_of = np.asarray(strata)
+    for stratum in np.unique(stratum_of):
+        block = parts[:, stratum_of == stratum]
         block_var = block.sum(axis=1).var()
         alpha = cronbach_alpha(block) if block.shape[1] > 1 else 0.0
         error += block_var * (1 - (alpha if alpha is not None else 0.0))
@@ -359,7 +359,9 @@ def form_reliability(
     row = {s: i for i, s in enumerate(sittings)}
     col = {it: j for j, it in enumerate(item_ids)}
     matrix = np.zeros((len(sittings), len(item_ids)))
-    for s, it, sc in zip(responses.sitting[mask], responses.item[mask], responses.score[mask]):
+    for s, it, sc in zip(
+        responses.sitting[mask], responses.item[mask], responses.score[mask], strict=True
+    ):
         matrix[row[s], col[it]] = sc
     alpha = cronbach_alpha(matrix)
     scenario_index = {

@@ -21,7 +21,7 @@ def quadratic_weighted_kappa(
         return None
     size = high - low + 1
     observed = [[0] * size for _ in range(size)]
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if not (low <= x <= high and low <= y <= high):
             raise ValueError(f"marks must lie in {low}..{high}")
         observed[x - low][y - low] += 1
@@ -51,7 +51,7 @@ def agreement(a: Sequence[Fraction | int], b: Sequence[Fraction | int]) -> Agree
         raise ValueError("both markers must mark the same scripts")
     if not a:
         return Agreement(0, None, None, None)
-    differences = [abs(Fraction(x) - Fraction(y)) for x, y in zip(a, b)]
+    differences = [abs(Fraction(x) - Fraction(y)) for x, y in zip(a, b, strict=True)]
     n = len(differences)
     return Agreement(
         n,
@@ -94,6 +94,6 @@ def deviation(marks: Sequence[Fraction | int], agreed: Sequence[Fraction | int])
         raise ValueError("every mark needs its agreed mark")
     if not marks:
         return Deviation(0, None, None)
-    differences = [Fraction(m) - Fraction(a) for m, a in zip(marks, agreed)]
+    differences = [Fraction(m) - Fraction(a) for m, a in zip(marks, agreed, strict=True)]
     n = len(differences)
     return Deviation(n, float(sum(abs(d) for d in differences) / n), float(sum(differences) / n))

@@ -110,15 +110,18 @@ def outcome(
         if domain_floor_percent is not None
         else ()
     )
-    common = {"cut": cut, "standard_marks": standard_marks, "floored_areas": floored}
     if pending:
-        return Outcome(total, max_marks, areas, pending, None, **common)
+        return Outcome(
+            total, max_marks, areas, pending, None, (), cut, standard_marks, floored_areas=floored
+        )
     failed: tuple[str, ...] = ()
     if domain_floor_percent is not None:
         floor = percent(domain_floor_percent)
         failed = tuple(a for a in floored if areas[a].fraction < floor)
     passed = max_marks > 0 and total >= cut and not failed
-    return Outcome(total, max_marks, areas, 0, passed, failed, **common)
+    return Outcome(
+        total, max_marks, areas, 0, passed, failed, cut, standard_marks, floored_areas=floored
+    )
 
 
 def _area_order(code: str) -> tuple[str, int]:

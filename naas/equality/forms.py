@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from .questions import QUESTIONS, Question
@@ -39,7 +38,7 @@ for _question in QUESTIONS:
         _question.name,
         RadioField(
             _question.legend,
-            choices=[SelectChoice(code, label) for code, label in _question.choices],
+            choices=[(code, label) for code, label in _question.choices],
             validate_choice=False,
             validators=[_listed(_question)],
         ),

@@ -481,7 +481,7 @@ def _markers(
     for comparison in COMPARISONS:
         code = codes[comparison.key]
         entries = []
-        pooled = {0: ([], []), 1: ([], [])}
+        pooled: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {0: ([], []), 1: ([], [])}
         for index in written:
             rows, went = rows_by_item[index]
             info = data.items[index]
@@ -497,7 +497,7 @@ def _markers(
                 pooled[side][0].append(marks * 100 / info.marks)
                 pooled[side][1].append(went[inside])
             entries.append(entry)
-        overall = {"item": None}
+        overall: dict[str, Any] = {"item": None}
         for side, name in ((0, "reference"), (1, "focal")):
             marks = np.concatenate(pooled[side][0]) if pooled[side][0] else np.zeros(0)
             went = np.concatenate(pooled[side][1]) if pooled[side][1] else np.zeros(0, dtype=bool)

@@ -123,7 +123,7 @@ def withdraw(session: Session, candidate: User, now: datetime) -> bool:
     """Withdraw consent: every answer is cleared at once, and the record keeps only when.
     False when there was nothing to withdraw."""
     record = answers_of(session, candidate.id)
-    if not has_consented(record):
+    if record is None or not has_consented(record):
         return False
     for name in QUESTION_NAMES:
         setattr(record, name, None)

@@ -49,7 +49,9 @@ def questions():
             )
         except services.EqualityRefused as exc:
             for name, message in exc.problems.items():
-                (form[name].errors if name in form else form.consent.errors).append(message)
+                # a problem with no field of its own is shown at the consent question
+                field = form._fields.get(name, form.consent)
+                field.errors = [*field.errors, message]
         else:
             flash(
                 "Thank you: your answers are saved. You can change them or withdraw them at any time.",
@@ -129,10 +131,10 @@ def item(tier: str, key: str):
     if form.validate_on_submit():
         try:
             services.send_to_review(
-                db.session, run, key, form.note.data, current_user.id, clock_now()
+                db.session, run, key, form.note.data or "", current_user.id, clock_now()
             )
         except services.FairnessRefused as exc:
-            form.note.errors.append(str(exc))
+            form.note.errors = [*form.note.errors, str(exc)]
         else:
             flash(
                 "Sent to review: the item version is listed for the bank's writers with your note.",

@@ -84,7 +84,7 @@ def readiness() -> tuple[dict[str, Any], int]:
             if name == "database":
                 db.session.rollback()
     failing = [name for name, value in results.items() if value not in ("ok", "not configured")]
-    body = {"status": "unavailable" if failing else "ok", "checks": results}
+    body: dict[str, Any] = {"status": "unavailable" if failing else "ok", "checks": results}
     if failing:
         body["failing"] = failing
     return body, 503 if failing else 200

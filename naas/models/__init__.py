@@ -1,11 +1,12 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .bank import BankLoad, ItemVersion, ScenarioVersion, TierVersion
-from .certificates import Certificate
+from .certificates import Certificate, CertificatePdf
 from .endorsements import Endorsement
 from .equality import EqualityResponse
 from .fairness import FairnessRun
+from .jobs import Job
 from .marking import ControlScript, Mark, ReviewRequest, Script, TierSetting
 from .messages import OutboxMessage
 from .organisations import Organisation
@@ -16,10 +17,12 @@ from .statistics import ItemReviewNote, StatisticsRun
 from .users import ROLES, CandidateProfile, PasswordToken, User, UserRole
 
 __all__ = [
+    "AuditCheckpoint",
     "AuditEvent",
     "BankLoad",
     "CandidateProfile",
     "Certificate",
+    "CertificatePdf",
     "ControlScript",
     "Endorsement",
     "EqualityResponse",
@@ -28,6 +31,7 @@ __all__ = [
     "ItemStandard",
     "ItemReviewNote",
     "ItemVersion",
+    "Job",
     "Mark",
     "Organisation",
     "OutboxMessage",

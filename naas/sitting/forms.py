@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from .services import EXTRA_TIME_PERCENTS
@@ -26,8 +25,7 @@ class ExtraTimeForm(FlaskForm):
         coerce=_percent,
         validate_choice=False,
         choices=[
-            SelectChoice(p, f"{p}% more time" if p else "None: the standard time")
-            for p in EXTRA_TIME_PERCENTS
+            (p, f"{p}% more time" if p else "None: the standard time") for p in EXTRA_TIME_PERCENTS
         ],
         validators=[
             AnyOf(

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, String, bindparam, exists, func, insert, select, update
+from sqlalchemy import BigInteger, String, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -103,7 +103,7 @@ def may_start(session: Session, candidate: User, endorsement: Endorsement, now: 
         if not endorsed_after:
             raise SittingRefused("already_passed", "You have already passed at this tier.")
         return
-    tier = tier_from_version(session.get(TierVersion, previous.form.tier_version_id))
+    tier = tier_from_version(session.get_one(TierVersion, previous.form.tier_version_id))
     earliest = (previous.submitted_at or previous.deadline) + timedelta(days=tier.resit_wait_days)
     if now < earliest:
         raise SittingRefused(
@@ -262,7 +262,7 @@ class LoadedForm:
 
 def load_form(session: Session, form: TestForm) -> LoadedForm:
     """Rebuild a form's items from the versions it pinned, never from the current bank."""
-    tier = tier_from_version(session.get(TierVersion, form.tier_version_id))
+    tier = tier_from_version(session.get_one(TierVersion, form.tier_version_id))
     rows = session.execute(
         _item_query().where(FormItem.form_id == form.id).order_by(FormItem.position)
     ).all()
@@ -352,10 +352,15 @@ def _newest_step(column: Any) -> Any:
     )
 
 
+# The tables behind the models, for the Core statements of a save. A declarative class with a
+# __tablename__ maps a Table; DeclarativeBase types __table__ as any FromClause.
+_RESPONSES = cast(Table, Response.__table__)
+_RESPONSE_STEPS = cast(Table, ResponseStep.__table__)
+
 # The compare-and-set of a save: client_seq must go up, and the sitting must be open on the
 # item's stage before its deadline.
 _SAVE = (
-    update(Response.__table__)
+    update(_RESPONSES)
     .where(
         Response.sitting_id == bindparam("of_sitting"),
         Response.form_item_id == bindparam("of_item"),
@@ -375,7 +380,7 @@ _SAVE = (
 )
 _SAVE_RETURNING_ID = _SAVE.returning(Response.id)
 _NEWEST_STEP = select(_newest_step(ResponseStep.id), _newest_step(ResponseStep.answer))
-_ADD_STEP = insert(ResponseStep.__table__)
+_ADD_STEP = insert(_RESPONSE_STEPS)
 
 
 def _save_and_step() -> Any:
@@ -395,7 +400,7 @@ def _save_and_step() -> Any:
         ResponseStep.id == newest_id, ResponseStep.answer.is_not_distinct_from(answer)
     )
     added = (
-        insert(ResponseStep.__table__)
+        insert(_RESPONSE_STEPS)
         .from_select(
             ["response_id", "answer", "client_seq", "saved_at", "source"],
             select(
@@ -451,7 +456,7 @@ def save_answer(
     sitting: Sitting,
     loaded: LoadedItem,
     raw: Any,
-    client_seq: int,
+    client_seq: object,  # as the client sent it: checked here before it is used
     now: datetime,
     source: str,
 ) -> SaveOutcome:
@@ -533,11 +538,12 @@ def _explain_refusal(
         raise SittingRefused(
             "locked", "You have moved on from this stage, so its answers are locked."
         )
-    stored = session.scalar(
+    # every item of a sitting has its response row from the start (blank until answered)
+    stored = session.scalars(
         select(Response)
         .where(Response.sitting_id == sitting.id, Response.form_item_id == loaded.form_item.id)
         .execution_options(populate_existing=True)
-    )
+    ).one()
     if stored.answer == answer and client_seq <= stored.client_seq:
         return SaveOutcome("unchanged", stored.client_seq, stored.saved_at)  # a replay: harmless
     raise SittingRefused(
@@ -753,7 +759,7 @@ def tier_for(session: Session, tier_id: str) -> Tier | None:
 
 
 def tier_for_form(session: Session, form: TestForm) -> Tier:
-    return tier_from_version(session.get(TierVersion, form.tier_version_id))
+    return tier_from_version(session.get_one(TierVersion, form.tier_version_id))
 
 
 # Approved extra time: none, or a step of 5% up to double the time.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 from typing import Any
 
@@ -228,7 +229,9 @@ def autosave(sitting_id: int):
     """Save one answer as it changes: {"item": id, "answer": ..., "seq": n}. Idempotent."""
     now = utcnow()
     payload = request.get_json(silent=True)
-    item_id = payload.get("item") if isinstance(payload, dict) else None
+    if not isinstance(payload, dict):
+        payload = {}  # not a JSON object: no item, so refused just below
+    item_id = payload.get("item")
     if not isinstance(item_id, int) or isinstance(item_id, bool):
         _own_sitting_or_json_404(sitting_id, now)
         return jsonify(error="invalid", message="The save was not understood."), 400
@@ -289,10 +292,9 @@ def submit(sitting_id: int):
         if request.form.get("confirm") != "yes":
             flash("Confirm that you want to submit your test.", "error")
             return redirect(url_for("sitting.review", sitting_id=sitting.id))
-        try:
+        # Another tab or the deadline may have submitted it first: the submitted page says how.
+        with suppress(SittingRefused):
             services.submit(db.session, sitting, now, by="candidate")
-        except SittingRefused:
-            pass  # another tab or the deadline submitted it first: the submitted page says how
     return redirect(url_for("sitting.submitted", sitting_id=sitting.id))
 
 
@@ -355,7 +357,7 @@ def extra_time():
                     db.session,
                     candidate,
                     form.percent.data,
-                    form.reason.data,
+                    form.reason.data or "",
                     current_user,
                     utcnow(),
                 )
@@ -370,7 +372,7 @@ def extra_time():
         return _extra_time_page(form, candidate, candidate.email, status=422)
     query = request.args.get("candidate", "").strip()
     candidate = services.find_candidate(db.session, query) if query else None
-    if candidate is None:
+    if candidate is None or candidate.profile is None:  # find_candidate finds only candidates
         return _extra_time_page(
             None,
             None,
@@ -392,9 +394,10 @@ def _extra_time_page(
     lookup_error: str | None = None,
     status: int = 200,
 ):
+    profile = candidate.profile if candidate is not None else None
     approver = (
-        db.session.get(User, candidate.profile.extra_time_approved_by)
-        if candidate is not None and candidate.profile.extra_time_approved_by
+        db.session.get(User, profile.extra_time_approved_by)
+        if profile is not None and profile.extra_time_approved_by
         else None
     )
     return render_template(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, FloatField, HiddenField, RadioField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from .services import DECISIONS
@@ -56,7 +55,7 @@ class ExerciseForm(FlaskForm):
     )
 
     def set_tiers(self, tiers: list[str]) -> None:
-        self.tier.choices = [SelectChoice(t, t.capitalize()) for t in tiers]
+        self.tier.choices = [(t, t.capitalize()) for t in tiers]
 
 
 class JudgeForm(FlaskForm):
@@ -74,6 +73,6 @@ class RatingsForm(FlaskForm):
 class ReleasedForm(FlaskForm):
     decision = RadioField(
         "Results released before approval",
-        choices=[SelectChoice(k, v.capitalize()) for k, v in DECISIONS.items()],
+        choices=[(k, v.capitalize()) for k, v in DECISIONS.items()],
         validators=[DataRequired("Choose what happens to results already released.")],
     )

@@ -166,7 +166,9 @@ def report(session: Session, exercise: StandardExercise) -> Report:
     form_marks = tier_from_version(tier_version).blueprint.total_marks if tier_version else None
     percents = cohort_percents(session, exercise.tier)
     hofstee, note = None, None
-    if exercise.hofstee_min_cut is None:
+    min_cut, max_cut = exercise.hofstee_min_cut, exercise.hofstee_max_cut
+    min_fail, max_fail = exercise.hofstee_min_fail, exercise.hofstee_max_fail
+    if min_cut is None or max_cut is None or min_fail is None or max_fail is None:
         note = "No Hofstee bounds were set for this exercise."
     elif summary is None:
         note = "No ratings yet."
@@ -175,10 +177,10 @@ def report(session: Session, exercise: StandardExercise) -> Report:
     else:
         hofstee = engine.hofstee(
             percents,
-            exercise.hofstee_min_cut,
-            exercise.hofstee_max_cut,
-            exercise.hofstee_min_fail / 100,
-            exercise.hofstee_max_fail / 100,
+            min_cut,
+            max_cut,
+            min_fail / 100,
+            max_fail / 100,
             summary.percent,
         )
     impact = (

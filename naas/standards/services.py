@@ -127,20 +127,20 @@ def check_hofstee(values: Mapping[str, float | None]) -> HofsteeBounds | None:
     for name, value in given.items():
         if not 0 <= value <= 100:
             problems[name] = "A Hofstee bound is a percentage from 0 to 100."
-    if not problems:
-        if values["hofstee_min_cut"] >= values["hofstee_max_cut"]:
+    if not problems:  # then all four are given
+        if given["hofstee_min_cut"] >= given["hofstee_max_cut"]:
             problems["hofstee_max_cut"] = "The highest acceptable cut must be above the lowest."
-        if values["hofstee_min_fail"] >= values["hofstee_max_fail"]:
+        if given["hofstee_min_fail"] >= given["hofstee_max_fail"]:
             problems["hofstee_max_fail"] = (
                 "The highest acceptable failure rate must be above the lowest."
             )
     if problems:
         raise StandardsRefused("The Hofstee bounds were not accepted.", problems)
     return HofsteeBounds(
-        values["hofstee_min_cut"],
-        values["hofstee_max_cut"],
-        values["hofstee_min_fail"],
-        values["hofstee_max_fail"],
+        given["hofstee_min_cut"],
+        given["hofstee_max_cut"],
+        given["hofstee_min_fail"],
+        given["hofstee_max_fail"],
     )
 
 
@@ -280,7 +280,7 @@ def remove_judge(
     )
     if row is None:
         raise StandardsRefused("That person is not on this panel.")
-    user = session.get(User, user_id)
+    user = session.get_one(User, user_id)
     session.delete(row)
     session.flush()
     audit.record(

@@ -77,9 +77,9 @@ def rate(exercise_id: int, page: int):
                 suffix = name.removeprefix("rating-")
                 raw[int(suffix) if suffix.isdigit() else -1] = value
         try:
-            round_ = int(form.round.data or 0)
+            rated_round = int(form.round.data or 0)
             changed = services.save_ratings(
-                db.session, exercise, current_user, round_, raw, clock_now()
+                db.session, exercise, current_user, rated_round, raw, clock_now()
             )
         except (StandardsRefused, ValueError) as exc:
             message = (
@@ -126,9 +126,11 @@ def _tiers() -> list[str]:
     return sorted(set(db.session.scalars(select(TierVersion.tier))))
 
 
-@admin_bp.route("/")
+# standards_admin.index, as every admin blueprint names its list page; the function's own
+# name keeps it from shadowing the judges' index above.
+@admin_bp.route("/", endpoint="index")
 @roles_required("admin")
-def index():
+def admin_index():
     exercises = db.session.scalars(
         select(StandardExercise).order_by(
             StandardExercise.created_at.desc(), StandardExercise.id.desc()
@@ -148,13 +150,18 @@ def new():
         try:
             bounds = services.check_hofstee({name: form[name].data for name in HOFSTEE_FIELDS})
             exercise = services.create_exercise(
-                db.session, form.tier.data, form.title.data, bounds, current_user, clock_now()
+                db.session,
+                form.tier.data or "",
+                form.title.data or "",
+                bounds,
+                current_user,
+                clock_now(),
             )
         except StandardsRefused as exc:
             for name, problem in exc.problems.items():
-                form[name].errors.append(problem)
+                form[name].errors = [*form[name].errors, problem]
             if not exc.problems:
-                form.form_errors.append(exc.message)
+                form.form_errors = [*form.form_errors, exc.message]
         else:
             flash(f"Exercise created for {exercise.tier}. Add the panel's judges.", "success")
             return redirect(url_for("standards_admin.detail", exercise_id=exercise.id))
@@ -191,10 +198,10 @@ def add_judge(exercise_id: int):
     if form.validate_on_submit():
         try:
             judge = services.add_judge(
-                db.session, exercise, form.email.data, current_user, clock_now()
+                db.session, exercise, form.email.data or "", current_user, clock_now()
             )
         except StandardsRefused as exc:
-            form.email.errors.append(exc.problems.get("email", exc.message))
+            form.email.errors = [*form.email.errors, exc.problems.get("email", exc.message)]
         else:
             flash(f"{judge.name} is on the panel.", "success")
             return redirect(url_for("standards_admin.detail", exercise_id=exercise.id))

@@ -36,6 +36,17 @@ OUT = PROJECT_ROOT / "docs" / "screenshots"
 PASSWORD = "correct horse battery staple"
 
 
+def sample_answer(item, rng: random.Random):
+    """A plausible answer: mostly right single choices, keyed answers elsewhere."""
+    if item.name == "single":
+        return item.key if rng.random() < 0.75 else next(iter(item.options))
+    if item.name == "multiple":
+        return sorted(item.key)
+    if item.name == "ranking":
+        return list(item.key)
+    return item.model_answer or "A written answer."
+
+
 def build_world(app) -> dict:
     now = datetime.now(UTC)
     with app.app_context():
@@ -116,13 +127,7 @@ def build_world(app) -> dict:
         rng = random.Random(3)
         for page in range(sitting.form.stage_count):
             for entry in form.page_items(page):
-                item = entry.item
-                answer = {
-                    "single": lambda: item.key if rng.random() < 0.75 else next(iter(item.options)),
-                    "multiple": lambda: sorted(item.key),
-                    "ranking": lambda: list(item.key),
-                    "free_text": lambda: item.model_answer or "A written answer.",
-                }[item.name]()
+                answer = sample_answer(entry.item, rng)
                 sittings.save_answer(s, sitting, entry, answer, 1, start, source="page")
             if page < sitting.form.stage_count - 1:
                 sittings.move_on(s, sitting, page, sitting.form, start)

@@ -69,7 +69,7 @@ def cohort(
             )
             chosen = np.zeros(n, dtype=int)
         items.append(info)
-        rows.extend(zip(range(n), [index] * n, score, chosen))
+        rows.extend(zip(range(n), [index] * n, score, chosen, strict=True))
     form_of = np.arange(n) % forms
     max_marks = [sum(i.marks for i in items)] * n
     return items, Responses.build(rows, form_of, max_marks), theta

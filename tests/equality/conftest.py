@@ -61,7 +61,11 @@ def plant(session, tier: str = "practitioner", seed: int = 17, disabled: int = 5
     target = max(singles, key=information)
     on_target = responses.item == target
     score_on_target = dict(
-        zip(responses.sitting[on_target].tolist(), responses.score[on_target].tolist())
+        zip(
+            responses.sitting[on_target].tolist(),
+            responses.score[on_target].tolist(),
+            strict=True,
+        )
     )
     rng = Random(seed)
     black = {}

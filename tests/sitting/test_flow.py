@@ -325,7 +325,7 @@ def complete_sitting(client, sitting_id, right: bool, written: str = ""):
     for page in range(4):
         items, _ = page_items(client, sitting_id, page)
         data = {"csrf_token": token, "action": "continue" if page < 3 else "review"}
-        for qid, (kind, values) in items.items():
+        for qid, (kind, _options) in items.items():
             data[f"seq{qid}"] = "1"
             if kind == "single":
                 data[f"q{qid}"] = "a" if right else "b"

@@ -15,7 +15,13 @@ from naas.standards import services
 
 from ..helpers import make_org, make_user
 from ..marking.conftest import sit  # noqa: F401  (used by the tests)
-from ..sitting.conftest import START, clock, loaded, small_bank  # noqa: F401  (fixtures)
+from ..sitting import conftest as sitting_fixtures
+from ..sitting.conftest import START
+
+# The sitting tests' fixtures, bound here so that pytest offers them to these tests as well.
+clock = sitting_fixtures.clock
+loaded = sitting_fixtures.loaded
+small_bank = sitting_fixtures.small_bank
 
 NOW = START + timedelta(days=1)
 

@@ -152,7 +152,7 @@ class FreeText(ItemType):
         """The item's score from marks awarded per criterion, each checked against its range."""
         if len(awarded) != len(self.rubric):
             raise ValueError(f"expected {len(self.rubric)} criterion marks, got {len(awarded)}")
-        for mark, criterion in zip(awarded, self.rubric):
+        for mark, criterion in zip(awarded, self.rubric, strict=True):
             if not 0 <= mark <= criterion.marks:
                 raise ValueError(f"{criterion.criterion!r}: {mark} is outside 0..{criterion.marks}")
         return Fraction(sum(awarded))

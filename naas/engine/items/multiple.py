@@ -116,7 +116,7 @@ class Multiple(OptionItem):
     def score(self, response: Any) -> Fraction:
         chosen = set(response or ())
         marks = Fraction(self.marks)
-        if self.scoring == "select":
+        if self.select:  # scoring "select"
             if len(chosen) > self.select:
                 return Fraction(0)
             return marks * len(chosen & self.key) / self.select

@@ -40,7 +40,8 @@ class Ranking(OptionItem):
                 problems.append(
                     SpecProblem(("key", index), f"key {label!r} is not one of the options")
                 )
-            if not unknown and sorted(given) != labels:
+            listed = [label for label in given if label is not None]
+            if not unknown and (len(listed) != len(given) or sorted(listed) != labels):
                 problems.append(
                     SpecProblem(
                         ("key",),

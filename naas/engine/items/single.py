@@ -22,7 +22,7 @@ class Single(OptionItem):
         if (
             isinstance(options, Mapping)
             and "key" in spec
-            and label_text(key) not in map(str, options)
+            and label_text(key) not in [str(label) for label in options]
         ):
             problems.append(SpecProblem(("key",), f"key {key!r} is not one of the options"))
         return problems

@@ -7,6 +7,8 @@ The certificates table had no rows before this revision (nothing issued certific
 before the certificates area existed), so the new NOT NULL column needs no default: on
 SQLite the table is rebuilt with it, on PostgreSQL it is altered in place.
 """
+from typing import Literal
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -17,7 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    recreate = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    recreate: Literal["always", "auto"] = (
+        "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    )
     with op.batch_alter_table('certificates', schema=None, recreate=recreate) as batch_op:
         batch_op.add_column(sa.Column('tier_title', sa.String(length=200), nullable=False))
 

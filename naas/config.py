@@ -219,6 +219,23 @@ def _redis_url(environ: Mapping[str, str]) -> str | None:
     return url
 
 
+def _check_database_url(url: str) -> None:
+    """A URL SQLAlchemy can read, with a numeric port: said in one line (without the URL, which
+    may hold a password) rather than as a traceback from deep in the driver."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+        _ = parsed.port
+    except (ArgumentError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise ConfigError(
+            "NAAS_DATABASE_URL is not a database URL such as "
+            f"postgresql+psycopg://user@host:5432/naas ({reason})"
+        ) from None
+
+
 def _in_range(environ: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
@@ -251,6 +268,7 @@ def check(config: Mapping[str, Any], serving: bool) -> None:
     env = config["NAAS_ENV"]
     if env not in ENVIRONMENTS:
         raise ConfigError(f"NAAS_ENV is {env!r}; it must be one of {', '.join(ENVIRONMENTS)}")
+    _check_database_url(str(config.get("NAAS_DATABASE_URL", "")))
     if serving and not config.get("SECRET_KEY") and env == "production":
         raise ConfigError(
             "NAAS_SECRET_KEY is not set. Set it to a long random value "

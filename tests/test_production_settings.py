@@ -90,6 +90,19 @@ def test_a_short_or_weak_secret_is_refused(production, secret, message):
             "NAAS_WORKERS is 'three'; it must be a whole number from 1 to 256",
         ),
         ("NAAS_WORKERS", "0", "NAAS_WORKERS is '0'"),
+        (
+            "NAAS_DATABASE_URL",
+            "postgresql+psycopg://naas:secret@db:fivefour/naas",
+            "NAAS_DATABASE_URL is not a database URL such as postgresql+psycopg://user@host:5432",
+        ),
+        ("NAAS_DATABASE_URL", "not a url", "NAAS_DATABASE_URL is not a database URL"),
+        (
+            "NAAS_BROKER_URL",
+            "http://rabbitmq:5672",
+            "NAAS_BROKER_URL must be an amqp:// (RabbitMQ) or redis:// address",
+        ),
+        ("NAAS_LOG_FORMAT", "xml", "NAAS_LOG_FORMAT is 'xml'; it must be json or text"),
+        ("NAAS_JOB_LEASE_SECONDS", "forever", "NAAS_JOB_LEASE_SECONDS is 'forever'"),
     ],
 )
 def test_a_bad_setting_is_one_line_from_serve_before_any_worker_starts(

@@ -124,6 +124,7 @@ TABLE: dict[str, frozenset[str]] = {
     "equality.withdraw": frozenset({"candidate", "other_candidate"}),
     "fairness_admin.index": frozenset({"admin"}),
     "fairness_admin.report": frozenset({"admin"}),
+    "fairness_admin.compute": frozenset({"admin"}),
     "fairness_admin.item": frozenset({"admin"}),
     # background jobs: admins only
     "jobs_admin.index": frozenset({"admin"}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from naas import db
+from naas import db, jobs
 from naas.auth.decorators import roles_required
 from naas.bank_store import loaded_tiers
 from naas.clock import now as clock_now
@@ -103,6 +103,21 @@ def index():
         "equality/admin_index.html",
         runs=[(tier, services.latest(db.session, tier)) for tier in _tiers()],
     )
+
+
+@admin_bp.route("/<tier>/compute", methods=["POST"])
+@roles_required("admin")
+def compute(tier: str):
+    """Compute the tier's fairness report afresh, as a background job (its page shows how it went)."""
+    if tier not in _tiers():
+        abort(404)
+    job = jobs.enqueue(
+        db.session,
+        "compute_fairness",
+        {"tier": tier, "scope": "released"},
+        actor_id=current_user.id,
+    )
+    return redirect(url_for("jobs_admin.show", job_id=job.id)), 303
 
 
 @admin_bp.route("/<tier>")

@@ -185,3 +185,18 @@ def test_the_admin_report_shows_it_and_sends_a_flagged_item_to_review(
     assert refused.status_code == 422 and "nothing to send" in refused.get_data(as_text=True)
     assert client.get("/admin/fairness/wizard").status_code == 404
     assert client.get("/admin/fairness/practitioner/items/nope@1").status_code == 404
+
+
+def test_an_admin_computes_the_fairness_report_as_a_job(app, session, planted, make_admin):
+    client = app.test_client()
+    login(client, make_admin.email, PASSWORD)
+    token = csrf_token(client, "/admin/fairness/")
+    answer = client.post("/admin/fairness/practitioner/compute", data={"csrf_token": token})
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/admin/jobs/")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Finished." in page and "Computed the fairness report for practitioner" in page
+    assert services.latest(session, "practitioner").computed_by == make_admin.id
+    assert "Not computed yet" not in client.get("/admin/fairness/").get_data(as_text=True)
+    wizard = client.post("/admin/fairness/wizard/compute", data={"csrf_token": token})
+    assert wizard.status_code == 404
+    assert client.post("/admin/fairness/practitioner/compute").status_code == 400  # no token

@@ -246,10 +246,15 @@ def refused(response) -> bool:
     return response.status_code in (302, 303) and "/login" in response.headers.get("Location", "")
 
 
+# Requested last: signing out ends the persona's session, and an admin's "compute again" makes a
+# new statistics or fairness run, whose items the pages requested before it may not have.
+LAST = ("statistics_admin.compute", "fairness_admin.compute", "auth.logout")
+
+
 def rules_of(app):
     return sorted(
         (r for r in app.url_map.iter_rules()),
-        key=lambda r: (r.endpoint == "auth.logout", r.endpoint),
+        key=lambda r: (LAST.index(r.endpoint) if r.endpoint in LAST else -1, r.endpoint),
     )
 
 

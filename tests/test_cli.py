@@ -337,7 +337,7 @@ TEST_SIGNING_KEY = "6xZJnh2Dgt0Me1h0ebk4n+8eSpLdNeQu1sOJ2YG6k/E="  # a test key,
     [
         (
             "not a url",
-            "Error: cannot set up the database (NAAS_DATABASE_URL): ArgumentError: Could not parse",
+            "Error: NAAS_DATABASE_URL is not a database URL such as postgresql+psycopg://user@host:5432/naas (Could not parse",
         ),
         (
             "nosuchdb://x/y",

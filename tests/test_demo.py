@@ -82,8 +82,9 @@ def test_demo_with_a_bad_database_url_is_one_clear_line(tmp_path):
     result = run_demo(demo_env(tmp_path, NAAS_DATABASE_URL="not a url"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines() == [
-        "Error: cannot set up the database (NAAS_DATABASE_URL): ArgumentError: Could not parse SQLAlchemy URL "
-        "from given URL string"
+        "Error: NAAS_DATABASE_URL is not a database URL such as "
+        "postgresql+psycopg://user@host:5432/naas (Could not parse SQLAlchemy URL from given URL "
+        "string)"
     ]
 
 

@@ -11,7 +11,7 @@ from naas import db
 from naas.demo import demo_seeder
 from naas.home.views import admin_link, dashboard_panel
 
-from . import demo, services
+from . import demo, jobs, services  # noqa: F401  (jobs: registers the fairness job)
 from .views import admin_bp, bp
 
 __all__ = ["init_app"]

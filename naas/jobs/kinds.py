@@ -99,21 +99,6 @@ def render_certificate(context: Context) -> str:
     return f"Rendered certificate {certificate.number} ({len(body) // 1024} KiB)."
 
 
-@kind("compute_fairness", title="Compute the fairness report", max_attempts=2)
-def compute_fairness(context: Context) -> str:
-    from naas.equality.services import compute
-
-    tier, scope = context.payload.get("tier"), context.payload.get("scope", "released")
-    if not isinstance(tier, str):
-        raise NothingToDo("no tier was given")
-    try:
-        run = compute(context.session, tier, scope, context.actor_id, context.now())
-    except ValueError as exc:  # e.g. an unknown tier or scope: say so, do not retry
-        raise JobRefused(str(exc)) from exc
-    context.session.commit()
-    return f"Computed the fairness report for {tier} ({scope}) from {run.sittings} sitting(s)."
-
-
 def _email_is_sent() -> bool:
     return current_app.config.get("NAAS_EMAIL_BACKEND", "outbox") != "outbox"
 
